@@ -1,0 +1,369 @@
+package dev.graceful.runtime;
+
+import dev.graceful.runtime.config.ConfigLoader;
+import dev.graceful.runtime.config.RuntimeConfig;
+import dev.graceful.runtime.lifecycle.ExitCode;
+import dev.graceful.runtime.lifecycle.Lifecycle;
+import dev.graceful.runtime.lifecycle.LifecycleState;
+import dev.graceful.runtime.metrics.RuntimeMetrics;
+import dev.graceful.runtime.probes.HealthProbes;
+import dev.graceful.runtime.probes.ManagementServer;
+import dev.graceful.runtime.server.GrpcServers;
+import dev.graceful.runtime.server.ManagedServer;
+import dev.graceful.runtime.server.ServerSpec;
+import dev.graceful.runtime.shutdown.DrainServers;
+import dev.graceful.runtime.shutdown.FixedDelayWait;
+import dev.graceful.runtime.shutdown.ReadinessDown;
+import dev.graceful.runtime.shutdown.ShutdownBudget;
+import dev.graceful.runtime.shutdown.ShutdownCoordinator;
+import dev.graceful.runtime.shutdown.ShutdownPhase;
+import dev.graceful.runtime.shutdown.ShutdownReport;
+import dev.graceful.runtime.shutdown.StopVerticles;
+import dev.graceful.runtime.signal.SignalTrap;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Deployable;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.grpc.server.Service;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * Runs HTTP servers, gRPC servers and verticles on Vert.x: starts them all or none, turns ready when every one is
+ * listening, and on a signal takes readiness down, waits, drains and stops within one deadline.
+ *
+ * <pre>{@code
+ * // one-liners, like go-graceful's: run until SIGTERM, then exit with the right code
+ * GracefulRuntime.serveHttp(vertx -> router(vertx));
+ * GracefulRuntime.serveGrpc(vertx -> GreeterGrpcService.of(new Greeter()));
+ *
+ * // or compose
+ * GracefulRuntime.builder()
+ *     .http(vertx -> router(vertx))
+ *     .grpc(vertx -> GreeterGrpcService.of(new Greeter()))
+ *     .verticle(Worker::new)
+ *     .readinessCheck("database", promise -> promise.complete(Status.OK()))
+ *     .build()
+ *     .runAndExit();
+ * }</pre>
+ */
+public final class GracefulRuntime {
+
+  private static final Logger LOG = Logger.getLogger(GracefulRuntime.class.getName());
+  /** Time allowed past the deadline for closing Vert.x before the process gives up waiting. */
+  private static final Duration CLOSE_GRACE = Duration.ofSeconds(2);
+
+  private final RuntimeConfig config;
+  private final Lifecycle lifecycle = new Lifecycle();
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final RuntimeMetrics metrics = new RuntimeMetrics(registry, lifecycle);
+  private final Vertx control;
+  private final Vertx vertx;
+  private final HealthProbes probes;
+  private final ManagementServer management;
+  private final List<ManagedServer> servers = new ArrayList<>();
+  private final List<Startup.Unit> units = new ArrayList<>();
+  private final Promise<Void> started = Promise.promise();
+  private final AtomicReference<ShutdownBudget> budget = new AtomicReference<>();
+  private final CompletableFuture<ShutdownBudget> shutdownBegun = new CompletableFuture<>();
+  private final Promise<ShutdownReport> shutdownDone = Promise.promise();
+  private volatile Map<String, String> deployments = Map.of();
+  private volatile int managementPort = -1;
+
+  private GracefulRuntime(Builder builder) {
+    this.config = builder.config;
+    // Probes, metrics and shutdown timers get their own small Vert.x, so busy application loops cannot delay them.
+    this.control = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2));
+    this.vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+    this.probes = new HealthProbes(control, lifecycle);
+    this.management = new ManagementServer(control, probes, registry);
+    builder.livenessChecks.forEach(probes::addLiveness);
+    builder.readinessChecks.forEach(probes::addReadiness);
+    for (ServerSpec spec : builder.servers(config, lifecycle)) {
+      ManagedServer server = new ManagedServer(spec);
+      servers.add(server);
+      metrics.bind(server);
+      units.add(new Startup.Unit(spec.kind() + " server '" + spec.name() + "'", () -> server));
+    }
+    units.addAll(builder.verticles);
+    lifecycle.onChange(state -> LOG.info("lifecycle: " + state));
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Runs one HTTP handler (typically a vertx-web Router) on {@code GRACEFUL_HTTP_PORT} until a signal; then exits. */
+  public static void serveHttp(Function<Vertx, ? extends Handler<HttpServerRequest>> handler) {
+    builder().http(handler).build().runAndExit();
+  }
+
+  /** Runs gRPC services on {@code GRACEFUL_GRPC_PORT} until a signal; then exits. */
+  @SafeVarargs
+  public static void serveGrpc(Function<Vertx, Service>... services) {
+    Builder b = builder();
+    for (Function<Vertx, Service> s : services) {
+      b.grpc(s);
+    }
+    b.build().runAndExit();
+  }
+
+  /** Runs a verticle until a signal; then exits. */
+  public static void run(Supplier<? extends Deployable> verticle) {
+    builder().verticle(verticle).build().runAndExit();
+  }
+
+  // ---- embedding API ----
+
+  /** Starts everything; completes once READY, fails (after stopping what had started) if anything failed. */
+  public Future<Void> start() {
+    management.listen(config.host(), config.managementPort())
+        .onSuccess(port -> {
+          managementPort = port;
+          LOG.info("management server listening on port " + port + " (/health/live, /health/ready, /health/started, /metrics)");
+        })
+        .compose(port -> new Startup(vertx, config.startTimeout()).deployAll(units))
+        .compose(ids -> {
+          deployments = ids;
+          servers.forEach(s -> LOG.info(s.kind() + " server '" + s.name() + "' listening on port " + s.port()));
+          return awaitUserReadiness(System.nanoTime() + config.startTimeout().toNanos());
+        })
+        .onSuccess(v -> {
+          if (lifecycle.moveTo(LifecycleState.READY)) {
+            LOG.info("ready: " + servers.size() + " server(s), " + deployments.size() + " deployment(s)");
+          }
+          started.tryComplete();
+        })
+        .onFailure(cause -> {
+          lifecycle.moveTo(LifecycleState.FAILED);
+          started.tryFail(cause instanceof StartFailedException ? cause : new StartFailedException(cause.getMessage(), cause));
+        });
+    return started.future();
+  }
+
+  private Future<Void> awaitUserReadiness(long deadlineNanos) {
+    return probes.userReadiness().transform(ar -> {
+      if (ar.succeeded() && ar.result().getUp()) {
+        return Future.succeededFuture();
+      }
+      if (System.nanoTime() > deadlineNanos) {
+        String why = ar.succeeded() ? ar.result().toJson().encode() : String.valueOf(ar.cause());
+        return Future.failedFuture(new StartFailedException("readiness checks did not pass within the start timeout: " + why, null));
+      }
+      Promise<Void> retry = Promise.promise();
+      control.setTimer(200, id -> awaitUserReadiness(deadlineNanos).onComplete(retry));
+      return retry.future();
+    });
+  }
+
+  /**
+   * Starts the graceful shutdown; calling it again (a second signal) forces it: remaining waits are skipped and
+   * whatever is still open is closed now. Completes with the report once every phase has run.
+   */
+  public Future<ShutdownReport> shutdown() {
+    ShutdownBudget mine = new ShutdownBudget(control, config.shutdownTimeout());
+    if (!budget.compareAndSet(null, mine)) {
+      LOG.warning("shutdown already in progress: forcing it");
+      budget.get().force();
+      return shutdownDone.future();
+    }
+    LOG.info("shutdown started: budget " + config.shutdownTimeout().toMillis() + " ms");
+    shutdownBegun.complete(mine);
+    // A start still in progress settles first (its own timeout bounds it); then the phases run as usual.
+    started.future().transform(ar -> runPhases(mine)).onComplete(shutdownDone);
+    return shutdownDone.future();
+  }
+
+  private Future<ShutdownReport> runPhases(ShutdownBudget budget) {
+    Duration stopReserve = config.stopTimeout();
+    List<ShutdownPhase> phases = List.of(
+        new ReadinessDown(lifecycle),
+        new FixedDelayWait(config.drainDelay(), stopReserve),
+        new DrainServers(servers, stopReserve),
+        new StopVerticles(vertx, lifecycle, deployments));
+    return new ShutdownCoordinator(phases, metrics::recordPhase).run(budget)
+        .onComplete(ar -> lifecycle.moveTo(LifecycleState.STOPPED))
+        .onSuccess(report -> LOG.info(report.toJson().encode()));
+  }
+
+  /** Closes both Vert.x instances, bounded; for after a shutdown or a failed start. */
+  public Future<Void> close() {
+    // Closing the control instance also closes the management server; chain on futures not bound to its context.
+    return vertx.close().transform(ar -> control.close());
+  }
+
+  /**
+   * Starts, waits for SIGTERM or SIGINT, shuts down, closes, and returns the process exit code. Once a signal has
+   * arrived it never waits past the shutdown deadline plus a small grace.
+   */
+  public int run() {
+    SignalTrap.install(this::shutdown);
+    try {
+      start().toCompletionStage().toCompletableFuture().get();
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      System.err.println("graceful-runtime: start failed: " + cause.getMessage());
+      closeQuietly(config.startTimeout());
+      return ExitCode.START_FAILED.code();
+    }
+    ShutdownBudget begun = shutdownBegun.join();
+    ShutdownReport report;
+    try {
+      report = shutdownDone.future().toCompletionStage().toCompletableFuture()
+          .get(begun.remaining(Duration.ZERO).plus(CLOSE_GRACE).toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      LOG.severe("shutdown did not finish by its deadline; exiting anyway");
+      return ExitCode.SHUTDOWN_FORCED.code();
+    } catch (Exception e) {
+      LOG.severe("shutdown failed: " + e);
+      return ExitCode.INTERNAL_ERROR.code();
+    }
+    closeQuietly(CLOSE_GRACE);
+    return report.exitCode().code();
+  }
+
+  private void closeQuietly(Duration bound) {
+    try {
+      close().toCompletionStage().toCompletableFuture().get(bound.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.warning("Vert.x did not close within " + bound.toMillis() + " ms: " + e);
+    }
+  }
+
+  /** {@link #run()}, then exit the JVM with its code. */
+  public void runAndExit() {
+    System.exit(run());
+  }
+
+  public Lifecycle lifecycle() {
+    return lifecycle;
+  }
+
+  public RuntimeConfig config() {
+    return config;
+  }
+
+  /** Bound port of the named server, -1 before it listens. */
+  public int port(String serverName) {
+    return servers.stream().filter(s -> s.name().equals(serverName)).mapToInt(ManagedServer::port).findFirst().orElse(-1);
+  }
+
+  public int managementPort() {
+    return managementPort;
+  }
+
+  /** Collects servers, verticles and checks; {@link #build()} makes the runtime. */
+  public static final class Builder {
+
+    private RuntimeConfig config;
+    private final List<HttpEntry> http = new ArrayList<>();
+    private final Map<GrpcKey, List<Function<Vertx, Service>>> grpc = new LinkedHashMap<>();
+    private final List<Startup.Unit> verticles = new ArrayList<>();
+    private final Map<String, Handler<Promise<Status>>> livenessChecks = new LinkedHashMap<>();
+    private final Map<String, Handler<Promise<Status>>> readinessChecks = new LinkedHashMap<>();
+
+    private record HttpEntry(String name, Integer port, Function<Vertx, ? extends Handler<HttpServerRequest>> handler) {
+    }
+
+    private record GrpcKey(String name, Integer port) {
+    }
+
+    private Builder() {
+    }
+
+    /** Settings; by default read from the environment when {@link #build()} runs. */
+    public Builder config(RuntimeConfig config) {
+      this.config = config;
+      return this;
+    }
+
+    /** An HTTP server named {@code http} on {@code GRACEFUL_HTTP_PORT}. */
+    public Builder http(Function<Vertx, ? extends Handler<HttpServerRequest>> handler) {
+      http.add(new HttpEntry("http", null, handler));
+      return this;
+    }
+
+    /** Another HTTP server, on its own port. */
+    public Builder http(String name, int port, Function<Vertx, ? extends Handler<HttpServerRequest>> handler) {
+      http.add(new HttpEntry(name, port, handler));
+      return this;
+    }
+
+    /** A gRPC service on the server named {@code grpc} on {@code GRACEFUL_GRPC_PORT}. */
+    public Builder grpc(Function<Vertx, Service> service) {
+      grpc.computeIfAbsent(new GrpcKey("grpc", null), k -> new ArrayList<>()).add(service);
+      return this;
+    }
+
+    /** A gRPC service on another gRPC server, on its own port. */
+    public Builder grpc(String name, int port, Function<Vertx, Service> service) {
+      grpc.computeIfAbsent(new GrpcKey(name, port), k -> new ArrayList<>()).add(service);
+      return this;
+    }
+
+    /** A verticle with its own start and stop; stopped after the servers are drained. */
+    public Builder verticle(Supplier<? extends Deployable> verticle) {
+      verticles.add(new Startup.Unit("verticle #" + (verticles.size() + 1), verticle));
+      return this;
+    }
+
+    /** A verticle with a name for logs and errors. */
+    public Builder verticle(String name, Supplier<? extends Deployable> verticle) {
+      verticles.add(new Startup.Unit("verticle " + name, verticle));
+      return this;
+    }
+
+    public Builder module(RuntimeModule module) {
+      module.configure(this);
+      return this;
+    }
+
+    public Builder livenessCheck(String name, Handler<Promise<Status>> procedure) {
+      livenessChecks.put(name, procedure);
+      return this;
+    }
+
+    public Builder readinessCheck(String name, Handler<Promise<Status>> procedure) {
+      readinessChecks.put(name, procedure);
+      return this;
+    }
+
+    public GracefulRuntime build() {
+      if (config == null) {
+        config = ConfigLoader.fromEnvironment();
+      }
+      return new GracefulRuntime(this);
+    }
+
+    private List<ServerSpec> servers(RuntimeConfig config, Lifecycle lifecycle) {
+      List<ServerSpec> specs = new ArrayList<>();
+      http.forEach(e -> specs.add(new ServerSpec(e.name(), "http", config.host(),
+          e.port() == null ? config.httpPort() : e.port(), new HttpServerOptions(), e.handler())));
+      grpc.forEach((key, services) -> specs.add(GrpcServers.spec(key.name(), config.host(),
+          key.port() == null ? config.grpcPort() : key.port(), config.grpcTls(), lifecycle, services)));
+      return specs;
+    }
+  }
+}

@@ -1,0 +1,194 @@
+package dev.graceful.runtime.config;
+
+import dev.graceful.runtime.RuntimeModule;
+import io.vertx.core.Deployable;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeSet;
+
+/**
+ * Turns {@code GRACEFUL_*} settings (environment, optionally a properties file) into a {@link RuntimeConfig}.
+ * All checks happen here, before any port is bound; the first problem found is thrown as a {@link ConfigException}.
+ */
+public final class ConfigLoader {
+
+  private static final String PREFIX = "GRACEFUL_";
+
+  private final Map<String, String> settings;
+
+  private ConfigLoader(Map<String, String> settings) {
+    this.settings = settings;
+  }
+
+  /** Reads the process environment (and the file named by {@code GRACEFUL_CONFIG_FILE}, if any). */
+  public static RuntimeConfig fromEnvironment() {
+    return load(System.getenv());
+  }
+
+  /** Same as {@link #fromEnvironment()} but from the given map: for embedding and tests. */
+  public static RuntimeConfig load(Map<String, String> environment) {
+    Map<String, String> merged = new HashMap<>();
+    String file = environment.get(Setting.CONFIG_FILE.key());
+    if (file != null && !file.isBlank()) {
+      merged.putAll(readFile(file));
+    }
+    environment.forEach((k, v) -> {
+      if (k.startsWith(PREFIX)) {
+        merged.put(k, v);
+      }
+    });
+    rejectUnknownKeys(merged);
+    return new ConfigLoader(merged).parse();
+  }
+
+  private static Map<String, String> readFile(String file) {
+    Properties props = new Properties();
+    try (Reader reader = Files.newBufferedReader(Path.of(file))) {
+      props.load(reader);
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException(Setting.CONFIG_FILE.key(), file, "cannot read: " + e.getMessage());
+    }
+    Map<String, String> values = new HashMap<>();
+    props.stringPropertyNames().forEach(k -> values.put(k.trim(), props.getProperty(k).trim()));
+    values.keySet().stream().filter(k -> !k.startsWith(PREFIX)).findFirst().ifPresent(k -> {
+      throw new ConfigException(k, values.get(k), "unknown key in " + file + "; keys are the GRACEFUL_* settings");
+    });
+    return values;
+  }
+
+  private static void rejectUnknownKeys(Map<String, String> merged) {
+    for (String key : new TreeSet<>(merged.keySet())) {
+      if (Setting.byKey(key).isEmpty()) {
+        throw new ConfigException(key, merged.get(key), "unknown setting; known settings: " + knownKeys());
+      }
+    }
+  }
+
+  private static String knownKeys() {
+    List<String> keys = new ArrayList<>();
+    for (Setting s : Setting.values()) {
+      keys.add(s.key());
+    }
+    return String.join(", ", keys);
+  }
+
+  private RuntimeConfig parse() {
+    String host = raw(Setting.HOST).trim();
+    if (host.isEmpty()) {
+      throw new ConfigException(Setting.HOST.key(), host, "must not be empty");
+    }
+    int http = port(Setting.HTTP_PORT);
+    int grpc = port(Setting.GRPC_PORT);
+    int management = port(Setting.MANAGEMENT_PORT);
+    distinct(Setting.GRPC_PORT, grpc, Setting.HTTP_PORT, http);
+    distinct(Setting.MANAGEMENT_PORT, management, Setting.HTTP_PORT, http);
+    distinct(Setting.MANAGEMENT_PORT, management, Setting.GRPC_PORT, grpc);
+
+    Duration shutdown = duration(Setting.SHUTDOWN_TIMEOUT);
+    Duration drainDelay = duration(Setting.DRAIN_DELAY);
+    Duration stop = duration(Setting.STOP_TIMEOUT);
+    Duration start = duration(Setting.START_TIMEOUT);
+    if (shutdown.isZero()) {
+      throw new ConfigException(Setting.SHUTDOWN_TIMEOUT.key(), raw(Setting.SHUTDOWN_TIMEOUT), "must be greater than 0");
+    }
+    if (start.isZero()) {
+      throw new ConfigException(Setting.START_TIMEOUT.key(), raw(Setting.START_TIMEOUT), "must be greater than 0");
+    }
+    // The drain must always get part of the budget: the waits around it may not eat all of it.
+    if (drainDelay.plus(stop).compareTo(shutdown) >= 0) {
+      throw new ConfigException(Setting.DRAIN_DELAY.key(), raw(Setting.DRAIN_DELAY),
+          "GRACEFUL_DRAIN_DELAY + GRACEFUL_STOP_TIMEOUT (" + Durations.format(drainDelay.plus(stop))
+              + ") must be less than GRACEFUL_SHUTDOWN_TIMEOUT (" + Durations.format(shutdown)
+              + ") so the drain keeps part of the budget");
+    }
+    return new RuntimeConfig(host, http, grpc, management, shutdown, drainDelay, stop, start,
+        verticles(), grpcTls());
+  }
+
+  private String raw(Setting s) {
+    return settings.getOrDefault(s.key(), s.defaultValue());
+  }
+
+  private int port(Setting s) {
+    String value = raw(s).trim();
+    int port;
+    try {
+      port = Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new ConfigException(s.key(), raw(s), "not a port number; use 0-65535");
+    }
+    if (port < 0 || port > 65535) {
+      throw new ConfigException(s.key(), raw(s), "port out of range; use 0-65535");
+    }
+    return port;
+  }
+
+  private void distinct(Setting a, int portA, Setting b, int portB) {
+    if (portA != 0 && portA == portB) {
+      throw new ConfigException(a.key(), raw(a), "same port as " + b.key() + "; each server needs its own port");
+    }
+  }
+
+  private Duration duration(Setting s) {
+    return Durations.parse(s.key(), raw(s));
+  }
+
+  private List<Class<?>> verticles() {
+    List<Class<?>> classes = new ArrayList<>();
+    String value = raw(Setting.VERTICLES);
+    for (String name : value.split(",")) {
+      String className = name.trim();
+      if (className.isEmpty()) {
+        continue;
+      }
+      Class<?> type;
+      try {
+        type = Class.forName(className, false, Thread.currentThread().getContextClassLoader());
+      } catch (ClassNotFoundException | LinkageError e) {
+        throw new ConfigException(Setting.VERTICLES.key(), value, "class " + className + " not found on the class path");
+      }
+      if (!Deployable.class.isAssignableFrom(type) && !RuntimeModule.class.isAssignableFrom(type)) {
+        throw new ConfigException(Setting.VERTICLES.key(), value,
+            className + " is neither a Vert.x verticle (Deployable) nor a " + RuntimeModule.class.getName());
+      }
+      try {
+        type.getConstructor();
+      } catch (NoSuchMethodException e) {
+        throw new ConfigException(Setting.VERTICLES.key(), value, className + " has no public no-argument constructor");
+      }
+      classes.add(type);
+    }
+    return classes;
+  }
+
+  private Optional<RuntimeConfig.TlsFiles> grpcTls() {
+    String cert = raw(Setting.GRPC_TLS_CERT).trim();
+    String key = raw(Setting.GRPC_TLS_KEY).trim();
+    if (cert.isEmpty() && key.isEmpty()) {
+      return Optional.empty();
+    }
+    if (cert.isEmpty() || key.isEmpty()) {
+      Setting missing = cert.isEmpty() ? Setting.GRPC_TLS_CERT : Setting.GRPC_TLS_KEY;
+      throw new ConfigException(missing.key(), "", "must be set together with "
+          + (cert.isEmpty() ? Setting.GRPC_TLS_KEY : Setting.GRPC_TLS_CERT).key());
+    }
+    return Optional.of(new RuntimeConfig.TlsFiles(readable(Setting.GRPC_TLS_CERT, cert), readable(Setting.GRPC_TLS_KEY, key)));
+  }
+
+  private static Path readable(Setting s, String file) {
+    Path path = Path.of(file);
+    if (!Files.isReadable(path)) {
+      throw new ConfigException(s.key(), file, "file not found or not readable");
+    }
+    return path;
+  }
+}

@@ -1,0 +1,47 @@
+package dev.graceful.runtime.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything the runtime reads from its environment, parsed and validated once at start.
+ * Build it with {@link ConfigLoader}; every field is final and already checked.
+ *
+ * @param host              address the HTTP and gRPC servers bind to
+ * @param httpPort          port of the HTTP server (0 picks a free port)
+ * @param grpcPort          port of the gRPC server, HTTP/2 (0 picks a free port)
+ * @param managementPort    port of the probes and metrics server (0 picks a free port)
+ * @param shutdownTimeout   total budget from the first signal to exit
+ * @param drainDelay        pre-drain wait: servers keep serving while load balancers catch up
+ * @param stopTimeout       share of the budget kept for stopping verticles after the drain
+ * @param startTimeout      how long every server and readiness check may take to come up
+ * @param verticles         user classes to run instead of the demo ({@code Deployable} or {@code RuntimeModule})
+ * @param grpcTls           certificate and key for gRPC over TLS with ALPN; empty means h2c
+ */
+public record RuntimeConfig(
+    String host,
+    int httpPort,
+    int grpcPort,
+    int managementPort,
+    Duration shutdownTimeout,
+    Duration drainDelay,
+    Duration stopTimeout,
+    Duration startTimeout,
+    List<Class<?>> verticles,
+    Optional<TlsFiles> grpcTls) {
+
+  public RuntimeConfig {
+    verticles = List.copyOf(verticles);
+  }
+
+  /** PEM files for a TLS listener. */
+  public record TlsFiles(Path certificate, Path privateKey) {
+  }
+
+  /** True when the user named their own verticles, so the demo must not run. */
+  public boolean runsUserVerticles() {
+    return !verticles.isEmpty();
+  }
+}

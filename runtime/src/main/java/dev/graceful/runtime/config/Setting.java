@@ -1,0 +1,46 @@
+package dev.graceful.runtime.config;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** Every setting the runtime understands, with its default and a one-line description for the docs. */
+public enum Setting {
+  HOST("GRACEFUL_HOST", "0.0.0.0", "address the HTTP and gRPC servers bind to"),
+  HTTP_PORT("GRACEFUL_HTTP_PORT", "8080", "HTTP server port (0 = any free port)"),
+  GRPC_PORT("GRACEFUL_GRPC_PORT", "9090", "gRPC server port, HTTP/2 (0 = any free port)"),
+  MANAGEMENT_PORT("GRACEFUL_MANAGEMENT_PORT", "9000", "probes and metrics port (0 = any free port)"),
+  SHUTDOWN_TIMEOUT("GRACEFUL_SHUTDOWN_TIMEOUT", "25s", "total budget from the first signal to exit"),
+  DRAIN_DELAY("GRACEFUL_DRAIN_DELAY", "5s", "pre-drain wait while load balancers stop sending traffic"),
+  STOP_TIMEOUT("GRACEFUL_STOP_TIMEOUT", "5s", "part of the budget kept for stopping verticles after the drain"),
+  START_TIMEOUT("GRACEFUL_START_TIMEOUT", "60s", "time allowed for all servers and readiness checks to come up"),
+  VERTICLES("GRACEFUL_VERTICLES", "", "comma-separated classes to run instead of the demo"),
+  GRPC_TLS_CERT("GRACEFUL_GRPC_TLS_CERT", "", "PEM certificate chain: turns on TLS with ALPN for gRPC"),
+  GRPC_TLS_KEY("GRACEFUL_GRPC_TLS_KEY", "", "PEM private key for GRACEFUL_GRPC_TLS_CERT"),
+  CONFIG_FILE("GRACEFUL_CONFIG_FILE", "", "properties file with any of these keys; the environment wins");
+
+  private final String key;
+  private final String defaultValue;
+  private final String description;
+
+  Setting(String key, String defaultValue, String description) {
+    this.key = key;
+    this.defaultValue = defaultValue;
+    this.description = description;
+  }
+
+  public String key() {
+    return key;
+  }
+
+  public String defaultValue() {
+    return defaultValue;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  public static Optional<Setting> byKey(String key) {
+    return Arrays.stream(values()).filter(s -> s.key.equals(key)).findFirst();
+  }
+}

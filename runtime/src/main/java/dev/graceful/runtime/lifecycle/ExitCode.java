@@ -1,0 +1,25 @@
+package dev.graceful.runtime.lifecycle;
+
+/** Process exit codes. Documented in the README; keep both in step. */
+public enum ExitCode {
+  /** Every server drained and every verticle stopped within the budget. */
+  CLEAN(0),
+  /** Something unexpected inside the runtime itself. */
+  INTERNAL_ERROR(1),
+  /** A setting was malformed or inconsistent; nothing was started. */
+  BAD_CONFIGURATION(2),
+  /** A server or verticle failed to start (port taken, exception, start timeout); the others were stopped. */
+  START_FAILED(3),
+  /** The shutdown deadline passed or a second signal arrived: work still in flight was cut off. */
+  SHUTDOWN_FORCED(4);
+
+  private final int code;
+
+  ExitCode(int code) {
+    this.code = code;
+  }
+
+  public int code() {
+    return code;
+  }
+}

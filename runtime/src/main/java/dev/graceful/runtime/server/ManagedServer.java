@@ -1,0 +1,119 @@
+package dev.graceful.runtime.server;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import java.net.BindException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One HTTP or gRPC server run by the runtime: a verticle, so it gets its own event loop, that the runtime
+ * can drain before Vert.x undeploys it (undeploying alone closes connections by force).
+ */
+public final class ManagedServer extends VerticleBase {
+
+  /** Extra time given to Vert.x's own shutdown timer, so the runtime's cutoff always fires first. */
+  private static final Duration BACKSTOP = Duration.ofSeconds(2);
+
+  private final ServerSpec spec;
+  private final InFlightRequests inFlight = new InFlightRequests();
+  private final OpenConnections connections = new OpenConnections();
+  private volatile boolean draining;
+  private volatile int actualPort = -1;
+  private HttpServer server;
+
+  public ManagedServer(ServerSpec spec) {
+    this.spec = spec;
+  }
+
+  public String name() {
+    return spec.name();
+  }
+
+  public String kind() {
+    return spec.kind();
+  }
+
+  /** The bound port, or -1 before the server listens. */
+  public int port() {
+    return actualPort;
+  }
+
+  public int inFlightRequests() {
+    return inFlight.count();
+  }
+
+  public int openConnections() {
+    return connections.count();
+  }
+
+  @Override
+  public Future<?> start() {
+    server = vertx.createHttpServer(spec.options());
+    server.connectionHandler(connections::add);
+    server.requestHandler(inFlight.track(spec.handler().apply(vertx), () -> draining));
+    return server.listen()
+        .recover(cause -> Future.failedFuture(new ServerStartException(spec, cause)))
+        .onSuccess(s -> actualPort = s.actualPort());
+  }
+
+  /**
+   * From now on every HTTP/1.x response carries {@code Connection: close}, including the ones already in
+   * flight whose head is not written yet. Completes when those are stamped.
+   */
+  public Future<Void> beginDrain() {
+    draining = true;
+    return inFlight.askAllToClose();
+  }
+
+  /**
+   * Stops accepting connections and lets in-flight requests finish (HTTP/2 and gRPC get a GOAWAY).
+   * When {@code cutoff} completes first, whatever is still open is closed by force and reported.
+   *
+   * @param cutoff  completes at the drain's deadline, or at once when the shutdown is forced
+   * @param timeout the time until that deadline, handed to Vert.x as a backstop
+   */
+  public Future<DrainOutcome> drain(Future<Void> cutoff, Duration timeout) {
+    draining = true;
+    int atStart = inFlight.count();
+    if (server == null) {
+      return Future.succeededFuture(new DrainOutcome(spec.name(), 0, 0, List.of()));
+    }
+    Promise<DrainOutcome> outcome = Promise.promise();
+    server.shutdown(timeout.plus(BACKSTOP).toMillis(), TimeUnit.MILLISECONDS)
+        .onComplete(ar -> outcome.tryComplete(new DrainOutcome(spec.name(), atStart, 0, List.of())));
+    cutoff.onComplete(ar -> {
+      if (outcome.future().isComplete()) {
+        return;
+      }
+      List<String> cut = inFlight.describe();
+      connections.closeAll().onComplete(closed ->
+          outcome.tryComplete(new DrainOutcome(spec.name(), atStart, closed.result(), cut)));
+    });
+    return outcome.future();
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Normally drained already; this covers an undeploy without a drain (e.g. rollback of a failed start).
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /** A server could not listen; the message names the server, the address and the cause. */
+  public static final class ServerStartException extends RuntimeException {
+    ServerStartException(ServerSpec spec, Throwable cause) {
+      super(spec.kind() + " server '" + spec.name() + "' could not listen on " + spec.host() + ":" + spec.port()
+          + ": " + describe(cause), cause);
+    }
+
+    private static String describe(Throwable cause) {
+      if (cause instanceof BindException || String.valueOf(cause.getMessage()).contains("Address already in use")) {
+        return "port already in use";
+      }
+      return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package dev.graceful.runtime.shutdown;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+
+/**
+ * Phase 2 (pre-drain wait), the simple kind: servers keep serving for a fixed delay while load balancers
+ * stop routing to this process. A second signal cuts the wait short.
+ */
+public final class FixedDelayWait implements ShutdownPhase {
+
+  private final Duration delay;
+  private final Duration reserve;
+
+  /**
+   * @param delay   how long to keep serving
+   * @param reserve budget that must remain for the phases after this one
+   */
+  public FixedDelayWait(Duration delay, Duration reserve) {
+    this.delay = delay;
+    this.reserve = reserve;
+  }
+
+  @Override
+  public String name() {
+    return "pre-drain-wait";
+  }
+
+  @Override
+  public Future<PhaseResult> run(ShutdownBudget budget) {
+    return budget.sleep(delay, reserve)
+        .map(v -> PhaseResult.completed(new JsonObject().put("kind", "fixed").put("delayMs", delay.toMillis())));
+  }
+}

@@ -1,0 +1,85 @@
+package dev.graceful.runtime.shutdown;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+
+/**
+ * The one deadline every shutdown phase shares. Phases ask for a {@link #cutoff(Duration) cutoff}: a future that
+ * completes when only a given reserve of the budget is left, or at once when the shutdown is
+ * {@link #force() forced} (a second signal).
+ */
+public final class ShutdownBudget {
+
+  private final Vertx timers;
+  private final long startNanos;
+  private final long deadlineNanos;
+  private final Promise<Void> forced = Promise.promise();
+
+  /**
+   * @param timers a Vert.x instance whose event loop is not busy with application traffic
+   * @param total  time from now to the hard deadline
+   */
+  public ShutdownBudget(Vertx timers, Duration total) {
+    this.timers = timers;
+    this.startNanos = System.nanoTime();
+    this.deadlineNanos = startNanos + total.toNanos();
+  }
+
+  public Duration total() {
+    return Duration.ofNanos(deadlineNanos - startNanos);
+  }
+
+  public Duration elapsed() {
+    return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+
+  /** Time left before the deadline minus {@code reserve}; never negative, zero once forced. */
+  public Duration remaining(Duration reserve) {
+    if (isForced()) {
+      return Duration.ZERO;
+    }
+    long left = deadlineNanos - reserve.toNanos() - System.nanoTime();
+    return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
+  }
+
+  /** Completes when only {@code reserve} of the budget is left, or as soon as the shutdown is forced. */
+  public Future<Void> cutoff(Duration reserve) {
+    Promise<Void> cut = Promise.promise();
+    long delayMs = remaining(reserve).toMillis();
+    if (delayMs <= 0) {
+      return Future.succeededFuture();
+    }
+    long timer = timers.setTimer(delayMs, id -> cut.tryComplete());
+    forced.future().onComplete(ar -> {
+      timers.cancelTimer(timer);
+      cut.tryComplete();
+    });
+    return cut.future();
+  }
+
+  /** Completes after {@code delay}, or earlier at the cutoff for {@code reserve}, or when forced. */
+  public Future<Void> sleep(Duration delay, Duration reserve) {
+    Duration capped = delay.compareTo(remaining(reserve)) < 0 ? delay : remaining(reserve);
+    Promise<Void> woke = Promise.promise();
+    if (capped.isZero()) {
+      return Future.succeededFuture();
+    }
+    long timer = timers.setTimer(Math.max(1, capped.toMillis()), id -> woke.tryComplete());
+    forced.future().onComplete(ar -> {
+      timers.cancelTimer(timer);
+      woke.tryComplete();
+    });
+    return woke.future();
+  }
+
+  /** Skips every remaining wait: what a second signal does. */
+  public void force() {
+    forced.tryComplete();
+  }
+
+  public boolean isForced() {
+    return forced.future().isComplete();
+  }
+}

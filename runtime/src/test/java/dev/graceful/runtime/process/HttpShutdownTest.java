@@ -1,0 +1,136 @@
+package dev.graceful.runtime.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graceful.runtime.support.Await;
+import dev.graceful.runtime.support.ChildRuntime;
+import dev.graceful.runtime.support.Http;
+import dev.graceful.runtime.support.Http.Reply;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** HTTP/1.1 and HTTP/2 against the real {@code Main} in a child JVM that receives a real SIGTERM. */
+class HttpShutdownTest {
+
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void clientVertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void closeVertx() {
+    Await.result(vertx.close());
+  }
+
+  @Test
+  void inFlightRequestCompletesWithConnectionCloseAndNewConnectionsAreRefusedOnceDrainStarts() {
+    try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_DRAIN_DELAY", "1s"))) {
+      HttpClient keepAlive = vertx.httpClientBuilder()
+          .with(new HttpClientOptions().setKeepAlive(true))
+          .with(new PoolOptions().setHttp1MaxSize(1))
+          .build();
+      HttpClient probes = vertx.createHttpClient();
+
+      Reply warmUp = Await.result(Http.get(keepAlive, child.httpPort, "/delay?ms=0"));
+      assertEquals(200, warmUp.status());
+      assertNull(warmUp.connectionHeader(), "before shutdown, keep-alive responses must not ask to close");
+
+      // On the same keep-alive connection, a request that will still be running when the drain starts.
+      Future<Reply> inFlight = Http.get(keepAlive, child.httpPort, "/delay?ms=2500");
+      awaitInFlight(probes, child.managementPort, 1);
+
+      child.signal("TERM");
+      child.awaitLine("lifecycle: DRAINING");
+      assertEquals(503, Await.result(Http.get(probes, child.managementPort, "/health/ready")).status());
+      assertEquals(200, Await.result(Http.get(probes, child.managementPort, "/health/live")).status());
+
+      child.awaitLine("shutdown phase drain started");
+      assertTrue(Http.awaitRefused(child.httpPort, Duration.ofSeconds(2)), "new connections must be refused once the drain starts");
+      assertFalse(inFlight.isComplete(), "the refusal must happen while the request is still in flight");
+
+      Reply reply = Await.result(inFlight);
+      assertEquals(200, reply.status());
+      assertEquals("delayed 2500 ms\n", reply.body());
+      assertEquals("close", reply.connectionHeader(), "a keep-alive response during the drain must carry Connection: close");
+
+      assertEquals(0, child.awaitExit(Duration.ofSeconds(15)), child.output());
+      JsonObject summary = summary(child);
+      assertEquals("clean", summary.getString("outcome"));
+      assertEquals(1, summary.getInteger("requestsInFlightAtDrainStart"));
+      assertEquals(0, summary.getInteger("connectionsForceClosed"));
+    }
+  }
+
+  @Test
+  void newConnectionsAreStillServedDuringThePreDrainWait() {
+    try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_DRAIN_DELAY", "3s"))) {
+      HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
+      child.signal("TERM");
+      child.awaitLine("shutdown phase pre-drain-wait started");
+
+      assertEquals(503, Await.result(Http.get(client, child.managementPort, "/health/ready")).status());
+      Reply reply = Await.result(Http.get(client, child.httpPort, "/delay?ms=10"));
+      assertEquals(200, reply.status(), "load balancers may still send traffic during the pre-drain wait");
+      assertFalse(child.output().contains("shutdown phase drain started"), "the request must have been served before the drain");
+
+      assertEquals(0, child.awaitExit(Duration.ofSeconds(15)), child.output());
+    }
+  }
+
+  @Test
+  void http2ClientGetsGoAwayAndItsInFlightStreamCompletes() throws Exception {
+    try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_DRAIN_DELAY", "500ms"))) {
+      CompletableFuture<Long> goAway = new CompletableFuture<>();
+      HttpClient h2 = vertx.httpClientBuilder()
+          .with(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false))
+          .withConnectHandler(conn -> conn.goAwayHandler(ga -> goAway.complete(ga.getErrorCode())))
+          .build();
+      HttpClient probes = vertx.createHttpClient();
+
+      Future<Reply> inFlight = Http.get(h2, child.httpPort, "/delay?ms=2500");
+      awaitInFlight(probes, child.managementPort, 1);
+      child.signal("TERM");
+
+      assertEquals(0L, goAway.get(10, TimeUnit.SECONDS), "GOAWAY with NO_ERROR");
+      assertFalse(inFlight.isComplete(), "GOAWAY must arrive while the stream is still in flight");
+      Reply reply = Await.result(inFlight);
+      assertEquals(200, reply.status());
+      assertNull(reply.connectionHeader(), "HTTP/2 responses never carry Connection headers");
+      assertEquals(0, child.awaitExit(Duration.ofSeconds(15)), child.output());
+    }
+  }
+
+  /** Waits, bounded, until the runtime's metrics show {@code expected} HTTP requests in flight. */
+  static void awaitInFlight(HttpClient client, int managementPort, int expected) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    String needle = "graceful_requests_in_flight{kind=\"http\",server=\"http\"} " + expected + ".0";
+    while (System.nanoTime() < deadline) {
+      if (Await.result(Http.get(client, managementPort, "/metrics")).body().contains(needle)) {
+        return;
+      }
+    }
+    throw new AssertionError("metrics never showed " + needle);
+  }
+
+  static JsonObject summary(ChildRuntime child) {
+    String line = child.awaitLine("\"event\":\"shutdown-complete\"");
+    return new JsonObject(line.substring(line.indexOf('{')));
+  }
+}

@@ -1,0 +1,51 @@
+package dev.graceful.runtime.support;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+
+/** Small HTTP helpers for tests: a GET that keeps status, headers and body, and a connection probe. */
+public final class Http {
+
+  /** What a test needs from a response. */
+  public record Reply(int status, String connectionHeader, String body) {
+  }
+
+  private Http() {
+  }
+
+  public static Future<Reply> get(HttpClient client, int port, String uri) {
+    return client.request(HttpMethod.GET, port, "127.0.0.1", uri)
+        .compose(req -> req.send())
+        .compose(resp -> resp.body().map(body -> new Reply(resp.statusCode(), resp.getHeader("connection"), body.toString())));
+  }
+
+  /** True when a new TCP connection to the port is accepted. */
+  public static boolean accepts(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      return true;
+    } catch (ConnectException e) {
+      return false;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Waits, bounded, until new connections to the port are refused. */
+  public static boolean awaitRefused(int port, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!accepts(port)) {
+        return true;
+      }
+      Thread.onSpinWait();
+    }
+    return false;
+  }
+}
