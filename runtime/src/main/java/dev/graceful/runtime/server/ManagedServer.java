@@ -8,6 +8,7 @@ import java.net.BindException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One HTTP or gRPC server run by the runtime: a verticle, so it gets its own event loop, that the runtime
@@ -83,15 +84,20 @@ public final class ManagedServer extends VerticleBase {
       return Future.succeededFuture(new DrainOutcome(spec.name(), 0, 0, List.of()));
     }
     Promise<DrainOutcome> outcome = Promise.promise();
-    server.shutdown(timeout.plus(BACKSTOP).toMillis(), TimeUnit.MILLISECONDS)
-        .onComplete(ar -> outcome.tryComplete(new DrainOutcome(spec.name(), atStart, 0, List.of())));
-    cutoff.onComplete(ar -> {
-      if (outcome.future().isComplete()) {
-        return;
+    // Whichever comes first decides: a clean finish, or the cutoff. Closing connections at the cutoff also
+    // completes Vert.x's shutdown, which must then not be mistaken for a clean drain.
+    AtomicBoolean decided = new AtomicBoolean();
+    server.shutdown(timeout.plus(BACKSTOP).toMillis(), TimeUnit.MILLISECONDS).onComplete(ar -> {
+      if (decided.compareAndSet(false, true)) {
+        outcome.complete(new DrainOutcome(spec.name(), atStart, 0, List.of()));
       }
-      List<String> cut = inFlight.describe();
-      connections.closeAll().onComplete(closed ->
-          outcome.tryComplete(new DrainOutcome(spec.name(), atStart, closed.result(), cut)));
+    });
+    cutoff.onComplete(ar -> {
+      if (decided.compareAndSet(false, true)) {
+        List<String> cut = inFlight.describe();
+        connections.closeAll().onComplete(closed ->
+            outcome.complete(new DrainOutcome(spec.name(), atStart, closed.result(), cut)));
+      }
     });
     return outcome.future();
   }

@@ -119,8 +119,16 @@ class HttpShutdownTest {
 
   /** Waits, bounded, until the runtime's metrics show {@code expected} HTTP requests in flight. */
   static void awaitInFlight(HttpClient client, int managementPort, int expected) {
+    awaitMetric(client, managementPort, "graceful_requests_in_flight{kind=\"http\",server=\"http\"} " + expected + ".0");
+  }
+
+  /** Waits, bounded, until the runtime's metrics show {@code expected} gRPC calls in flight. */
+  static void awaitGrpcInFlight(Vertx vertx, int managementPort, int expected) {
+    awaitMetric(vertx.createHttpClient(), managementPort, "graceful_requests_in_flight{kind=\"grpc\",server=\"grpc\"} " + expected + ".0");
+  }
+
+  private static void awaitMetric(HttpClient client, int managementPort, String needle) {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    String needle = "graceful_requests_in_flight{kind=\"http\",server=\"http\"} " + expected + ".0";
     while (System.nanoTime() < deadline) {
       if (Await.result(Http.get(client, managementPort, "/metrics")).body().contains(needle)) {
         return;

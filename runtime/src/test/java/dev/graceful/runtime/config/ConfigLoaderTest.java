@@ -1,0 +1,115 @@
+package dev.graceful.runtime.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graceful.runtime.fixtures.DemoPlusHangingStop;
+import dev.graceful.runtime.fixtures.HangingStopVerticle;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest {
+
+  @Test
+  void defaults() {
+    RuntimeConfig c = ConfigLoader.load(Map.of());
+    assertEquals("0.0.0.0", c.host());
+    assertEquals(8080, c.httpPort());
+    assertEquals(9090, c.grpcPort());
+    assertEquals(9000, c.managementPort());
+    assertEquals(Duration.ofSeconds(25), c.shutdownTimeout());
+    assertEquals(Duration.ofSeconds(5), c.drainDelay());
+    assertEquals(Duration.ofSeconds(5), c.stopTimeout());
+    assertEquals(Duration.ofSeconds(60), c.startTimeout());
+    assertEquals(List.of(), c.verticles());
+    assertTrue(c.grpcTls().isEmpty());
+  }
+
+  @Test
+  void readsEverySetting() {
+    RuntimeConfig c = ConfigLoader.load(Map.of(
+        "GRACEFUL_HOST", "127.0.0.1", "GRACEFUL_HTTP_PORT", "8081", "GRACEFUL_GRPC_PORT", "9091",
+        "GRACEFUL_MANAGEMENT_PORT", "9001", "GRACEFUL_SHUTDOWN_TIMEOUT", "1m", "GRACEFUL_DRAIN_DELAY", "500ms",
+        "GRACEFUL_STOP_TIMEOUT", "2s", "GRACEFUL_START_TIMEOUT", "1h",
+        "GRACEFUL_VERTICLES", HangingStopVerticle.class.getName() + " , " + DemoPlusHangingStop.class.getName()));
+    assertEquals("127.0.0.1", c.host());
+    assertEquals(8081, c.httpPort());
+    assertEquals(9091, c.grpcPort());
+    assertEquals(9001, c.managementPort());
+    assertEquals(Duration.ofMinutes(1), c.shutdownTimeout());
+    assertEquals(Duration.ofMillis(500), c.drainDelay());
+    assertEquals(Duration.ofSeconds(2), c.stopTimeout());
+    assertEquals(Duration.ofHours(1), c.startTimeout());
+    assertEquals(List.of(HangingStopVerticle.class, DemoPlusHangingStop.class), c.verticles());
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(delimiter = '|', value = {
+      "GRACEFUL_SHUTDOWN_TIMEOUT | -5s   | GRACEFUL_SHUTDOWN_TIMEOUT='-5s': not a duration",
+      "GRACEFUL_SHUTDOWN_TIMEOUT | 30    | GRACEFUL_SHUTDOWN_TIMEOUT='30': not a duration",
+      "GRACEFUL_SHUTDOWN_TIMEOUT | 0     | GRACEFUL_SHUTDOWN_TIMEOUT='0': must be greater than 0",
+      "GRACEFUL_DRAIN_DELAY      | 1.5s  | GRACEFUL_DRAIN_DELAY='1.5s': not a duration",
+      "GRACEFUL_DRAIN_DELAY      | 20s   | GRACEFUL_DRAIN_DELAY='20s': GRACEFUL_DRAIN_DELAY + GRACEFUL_STOP_TIMEOUT (25s) must be less than GRACEFUL_SHUTDOWN_TIMEOUT (25s)",
+      "GRACEFUL_START_TIMEOUT    | 0s    | GRACEFUL_START_TIMEOUT='0s': must be greater than 0",
+      "GRACEFUL_HTTP_PORT        | 65536 | GRACEFUL_HTTP_PORT='65536': port out of range",
+      "GRACEFUL_HTTP_PORT        | -1    | GRACEFUL_HTTP_PORT='-1': port out of range",
+      "GRACEFUL_GRPC_PORT        | http  | GRACEFUL_GRPC_PORT='http': not a port number",
+      "GRACEFUL_GRPC_PORT        | 8080  | GRACEFUL_GRPC_PORT='8080': same port as GRACEFUL_HTTP_PORT",
+      "GRACEFUL_MANAGEMENT_PORT  | 9090  | GRACEFUL_MANAGEMENT_PORT='9090': same port as GRACEFUL_GRPC_PORT",
+      "GRACEFUL_HOST             | ' '   | GRACEFUL_HOST='': must not be empty",
+      "GRACEFUL_VERTICLES        | com.example.Nope | GRACEFUL_VERTICLES='com.example.Nope': class com.example.Nope not found",
+      "GRACEFUL_VERTICLES        | java.lang.String | GRACEFUL_VERTICLES='java.lang.String': java.lang.String is neither a Vert.x verticle",
+      "GRACEFUL_GRPC_TLS_CERT    | /nonexistent.pem | GRACEFUL_GRPC_TLS_KEY='': must be set together with GRACEFUL_GRPC_TLS_CERT",
+      "GRACEFUL_HTTP_PROT        | 8080  | GRACEFUL_HTTP_PROT='8080': unknown setting",
+  })
+  void rejectsBadValuesNamingSettingAndValue(String key, String value, String message) {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(key, value)));
+    assertTrue(e.getMessage().startsWith(message), e.getMessage());
+  }
+
+  @Test
+  void tlsFilesMustBeReadable() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(
+        "GRACEFUL_GRPC_TLS_CERT", "/nonexistent/cert.pem", "GRACEFUL_GRPC_TLS_KEY", "/nonexistent/key.pem")));
+    assertEquals("GRACEFUL_GRPC_TLS_CERT='/nonexistent/cert.pem': file not found or not readable", e.getMessage());
+  }
+
+  @Test
+  void fileSettingsApplyAndTheEnvironmentWins(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("graceful.properties");
+    Files.writeString(file, "GRACEFUL_HTTP_PORT=7070\nGRACEFUL_GRPC_PORT=7071\n");
+    RuntimeConfig c = ConfigLoader.load(Map.of("GRACEFUL_CONFIG_FILE", file.toString(), "GRACEFUL_GRPC_PORT", "7072"));
+    assertEquals(7070, c.httpPort());
+    assertEquals(7072, c.grpcPort());
+  }
+
+  @Test
+  void unknownKeyInFileIsRejected(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("graceful.properties");
+    Files.writeString(file, "http.port=7070\n");
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(Map.of("GRACEFUL_CONFIG_FILE", file.toString())));
+    assertTrue(e.getMessage().startsWith("http.port='7070': unknown key in " + file), e.getMessage());
+  }
+
+  @Test
+  void missingFileIsRejected() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(Map.of("GRACEFUL_CONFIG_FILE", "/nonexistent/graceful.properties")));
+    assertTrue(e.getMessage().startsWith("GRACEFUL_CONFIG_FILE='/nonexistent/graceful.properties': cannot read"), e.getMessage());
+  }
+
+  @Test
+  void otherEnvironmentVariablesAreIgnored() {
+    assertEquals(8080, ConfigLoader.load(Map.of("PATH", "/usr/bin", "HOSTNAME", "pod-1")).httpPort());
+  }
+}

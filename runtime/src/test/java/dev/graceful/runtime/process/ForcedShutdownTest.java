@@ -1,0 +1,101 @@
+package dev.graceful.runtime.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graceful.runtime.fixtures.DemoPlusHangingStop;
+import dev.graceful.runtime.fixtures.HangingStopVerticle;
+import dev.graceful.runtime.lifecycle.ExitCode;
+import dev.graceful.runtime.support.Await;
+import dev.graceful.runtime.support.ChildRuntime;
+import dev.graceful.runtime.support.Http;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The deadline holds: hung work is cut off, the process exits with the forced code, a second signal hurries it. */
+class ForcedShutdownTest {
+
+  /** How far past its deadline the process may exit: JVM exit and scheduling on a shared 2-core machine. */
+  private static final Duration MARGIN = Duration.ofMillis(1500);
+
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void clientVertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void closeVertx() {
+    Await.result(vertx.close());
+  }
+
+  @Test
+  void hangingStopIsCutOffAtTheDeadline() {
+    try (ChildRuntime child = ChildRuntime.startReady(Map.of(
+        "GRACEFUL_VERTICLES", HangingStopVerticle.class.getName(),
+        "GRACEFUL_SHUTDOWN_TIMEOUT", "3s", "GRACEFUL_DRAIN_DELAY", "0", "GRACEFUL_STOP_TIMEOUT", "1s"))) {
+      long signalled = System.nanoTime();
+      child.signal("TERM");
+      int code = child.awaitExit(Duration.ofSeconds(3).plus(MARGIN).plusSeconds(5));
+      Duration took = Duration.ofNanos(System.nanoTime() - signalled);
+      assertEquals(ExitCode.SHUTDOWN_FORCED.code(), code, child.output());
+      assertTrue(took.compareTo(Duration.ofSeconds(3).plus(MARGIN)) < 0, "exited " + took.toMillis() + " ms after SIGTERM; deadline 3000 ms");
+      assertTrue(child.output().contains("deadline reached while verticles were still stopping"), child.output());
+      JsonObject summary = HttpShutdownTest.summary(child);
+      assertEquals("forced", summary.getString("outcome"));
+      assertTrue(summary.getJsonObject("phases").getJsonObject("stop-verticles").getBoolean("cutOff"));
+    }
+  }
+
+  @Test
+  void secondSignalEndsAHangingStopPromptly() {
+    try (ChildRuntime child = ChildRuntime.startReady(Map.of(
+        "GRACEFUL_VERTICLES", DemoPlusHangingStop.class.getName(),
+        "GRACEFUL_SHUTDOWN_TIMEOUT", "60s", "GRACEFUL_DRAIN_DELAY", "0"))) {
+      child.signal("TERM");
+      child.awaitLine("fixture: HangingStopVerticle stop called");
+      long second = System.nanoTime();
+      child.signal("TERM");
+      assertEquals(ExitCode.SHUTDOWN_FORCED.code(), child.awaitExit(Duration.ofSeconds(10)), child.output());
+      Duration took = Duration.ofNanos(System.nanoTime() - second);
+      assertTrue(took.compareTo(Duration.ofSeconds(3)) < 0, "second SIGTERM took " + took.toMillis() + " ms to end a 60 s budget");
+    }
+  }
+
+  @Test
+  void secondSignalSkipsThePreDrainWaitButStillFinishesQuickRequests() {
+    try (ChildRuntime child = ChildRuntime.startReady(Map.of(
+        "GRACEFUL_SHUTDOWN_TIMEOUT", "60s", "GRACEFUL_DRAIN_DELAY", "40s"))) {
+      child.signal("TERM");
+      child.awaitLine("shutdown phase pre-drain-wait started");
+      long second = System.nanoTime();
+      child.signal("INT");
+      assertEquals(ExitCode.SHUTDOWN_FORCED.code(), child.awaitExit(Duration.ofSeconds(10)), child.output());
+      Duration took = Duration.ofNanos(System.nanoTime() - second);
+      assertTrue(took.compareTo(Duration.ofSeconds(3)) < 0, "second signal took " + took.toMillis() + " ms to skip a 40 s wait");
+    }
+  }
+
+  @Test
+  void requestStillInFlightAtTheDeadlineIsForceClosedAndLogged() {
+    try (ChildRuntime child = ChildRuntime.startReady(Map.of(
+        "GRACEFUL_SHUTDOWN_TIMEOUT", "3s", "GRACEFUL_DRAIN_DELAY", "0", "GRACEFUL_STOP_TIMEOUT", "1s"))) {
+      Future<Http.Reply> slow = Http.get(vertx.createHttpClient(), child.httpPort, "/delay?ms=30000");
+      HttpShutdownTest.awaitInFlight(vertx.createHttpClient(), child.managementPort, 1);
+      child.signal("TERM");
+      assertEquals(ExitCode.SHUTDOWN_FORCED.code(), child.awaitExit(Duration.ofSeconds(3).plus(MARGIN).plusSeconds(5)), child.output());
+      assertTrue(child.output().contains("requests still in flight: GET /delay?ms=30000"), child.output());
+      JsonObject summary = HttpShutdownTest.summary(child);
+      assertEquals(1, summary.getInteger("connectionsForceClosed"));
+      assertEquals(1, summary.getInteger("requestsInFlightAtDrainStart"));
+      Await.failure(slow);
+    }
+  }
+}

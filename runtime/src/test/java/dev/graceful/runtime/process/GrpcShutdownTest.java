@@ -1,0 +1,85 @@
+package dev.graceful.runtime.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graceful.runtime.demo.grpc.DelayReply;
+import dev.graceful.runtime.demo.grpc.DelayRequest;
+import dev.graceful.runtime.demo.grpc.DemoGrpcClient;
+import dev.graceful.runtime.demo.grpc.Tick;
+import dev.graceful.runtime.demo.grpc.TicksRequest;
+import dev.graceful.runtime.support.Await;
+import dev.graceful.runtime.support.ChildRuntime;
+import dev.graceful.runtime.support.Grpc;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** gRPC over h2c against the real {@code Main} in a child JVM that receives a real SIGTERM. */
+class GrpcShutdownTest {
+
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void clientVertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void closeVertx() {
+    Await.result(vertx.close());
+  }
+
+  @Test
+  void unaryAndStreamingCallsInFlightAtSigtermCompleteAndHealthTurnsNotServing() {
+    try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_DRAIN_DELAY", "500ms"))) {
+      GrpcClient client = GrpcClient.client(vertx);
+      DemoGrpcClient demo = DemoGrpcClient.create(client, Grpc.loopback(child.grpcPort));
+      GrpcClient healthClient = GrpcClient.client(vertx);
+
+      assertEquals(ServingStatus.SERVING, Await.result(Grpc.health(healthClient, child.grpcPort, "")));
+      assertEquals(ServingStatus.SERVING, Await.result(Grpc.health(healthClient, child.grpcPort, "graceful.demo.v1.Demo")));
+      assertTrue(Await.result(Grpc.listServices(healthClient, child.grpcPort)).containsAll(
+          List.of("graceful.demo.v1.Demo", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection")));
+
+      Future<DelayReply> unary = demo.delay(DelayRequest.newBuilder().setDelayMs(2500).build());
+      List<Integer> ticks = new CopyOnWriteArrayList<>();
+      Promise<Void> streamEnded = Promise.promise();
+      Future<Void> streamStarted = demo.ticks(TicksRequest.newBuilder().setCount(8).setIntervalMs(300).build())
+          .map(stream -> {
+            stream.handler(t -> ticks.add(t.getSequence()));
+            stream.endHandler(v -> streamEnded.complete());
+            stream.exceptionHandler(streamEnded::tryFail);
+            return null;
+          });
+      Await.result(streamStarted);
+      HttpShutdownTest.awaitGrpcInFlight(vertx, child.managementPort, 2);
+
+      child.signal("TERM");
+      child.awaitLine("lifecycle: DRAINING");
+      // A fresh connection: the health check must say NOT_SERVING while the process is still draining.
+      assertEquals(ServingStatus.NOT_SERVING, Await.result(Grpc.health(GrpcClient.client(vertx), child.grpcPort, "")));
+      assertEquals(ServingStatus.NOT_SERVING, Await.result(Grpc.health(GrpcClient.client(vertx), child.grpcPort, "graceful.demo.v1.Demo")));
+      assertFalse(unary.isComplete(), "the unary call must still be in flight when health turned");
+
+      assertEquals(2500, Await.result(unary).getDelayedMs());
+      Await.result(streamEnded.future());
+      assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8), ticks, "every tick of the stream must arrive");
+
+      assertEquals(0, child.awaitExit(Duration.ofSeconds(15)), child.output());
+      JsonObject summary = HttpShutdownTest.summary(child);
+      assertEquals("clean", summary.getString("outcome"));
+    }
+  }
+}

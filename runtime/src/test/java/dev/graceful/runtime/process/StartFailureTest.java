@@ -1,0 +1,72 @@
+package dev.graceful.runtime.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graceful.runtime.fixtures.FailingStartVerticle;
+import dev.graceful.runtime.fixtures.NeverStartingVerticle;
+import dev.graceful.runtime.lifecycle.ExitCode;
+import dev.graceful.runtime.support.ChildRuntime;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A start that cannot succeed ends the process with one clear line and a documented exit code, never a hang. */
+class StartFailureTest {
+
+  private static final Duration EXIT_BOUND = Duration.ofSeconds(20);
+
+  @Test
+  void takenPortFailsTheStartNamingThePort() throws IOException {
+    try (ServerSocket squatter = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      int port = squatter.getLocalPort();
+      try (ChildRuntime child = ChildRuntime.start(Map.of("GRACEFUL_HTTP_PORT", String.valueOf(port)))) {
+        assertEquals(ExitCode.START_FAILED.code(), child.awaitExit(EXIT_BOUND), child.output());
+        String line = child.awaitLine("graceful-runtime: start failed:");
+        assertTrue(line.contains("http server 'http' could not listen on 127.0.0.1:" + port + ": port already in use"), line);
+        assertFalse(child.output().contains("lifecycle: READY"), child.output());
+      }
+    }
+  }
+
+  @Test
+  void verticleWhoseStartFailsIsNamed() {
+    try (ChildRuntime child = ChildRuntime.start(Map.of("GRACEFUL_VERTICLES", FailingStartVerticle.class.getName()))) {
+      assertEquals(ExitCode.START_FAILED.code(), child.awaitExit(EXIT_BOUND), child.output());
+      String line = child.awaitLine("graceful-runtime: start failed:");
+      assertTrue(line.contains(FailingStartVerticle.class.getName()) && line.contains("database unreachable (fixture)"), line);
+    }
+  }
+
+  @Test
+  void startTimeoutNamesWhatIsStillStarting() {
+    try (ChildRuntime child = ChildRuntime.start(Map.of(
+        "GRACEFUL_VERTICLES", NeverStartingVerticle.class.getName(), "GRACEFUL_START_TIMEOUT", "1s"))) {
+      assertEquals(ExitCode.START_FAILED.code(), child.awaitExit(EXIT_BOUND), child.output());
+      String line = child.awaitLine("graceful-runtime: start failed:");
+      assertTrue(line.contains("start timeout (1000 ms)") && line.contains(NeverStartingVerticle.class.getName()), line);
+    }
+  }
+
+  @Test
+  void malformedSettingFailsBeforeAnyPortIsBound() {
+    try (ChildRuntime child = ChildRuntime.start(Map.of("GRACEFUL_SHUTDOWN_TIMEOUT", "-5s"))) {
+      assertEquals(ExitCode.BAD_CONFIGURATION.code(), child.awaitExit(EXIT_BOUND), child.output());
+      String line = child.awaitLine("graceful-runtime: configuration error:");
+      assertTrue(line.contains("GRACEFUL_SHUTDOWN_TIMEOUT='-5s'"), line);
+      assertFalse(child.output().contains("listening"), child.output());
+    }
+  }
+
+  @Test
+  void unknownVerticleClassIsAConfigurationError() {
+    try (ChildRuntime child = ChildRuntime.start(Map.of("GRACEFUL_VERTICLES", "com.example.Missing"))) {
+      assertEquals(ExitCode.BAD_CONFIGURATION.code(), child.awaitExit(EXIT_BOUND), child.output());
+      assertTrue(child.awaitLine("graceful-runtime: configuration error:").contains("class com.example.Missing not found"), child.output());
+    }
+  }
+}
