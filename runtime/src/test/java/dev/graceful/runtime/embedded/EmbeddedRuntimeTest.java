@@ -19,6 +19,7 @@ import dev.graceful.runtime.support.Await;
 import dev.graceful.runtime.support.FreePorts;
 import dev.graceful.runtime.support.Grpc;
 import dev.graceful.runtime.support.Http;
+import dev.graceful.runtime.support.Management;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -111,11 +112,7 @@ class EmbeddedRuntimeTest {
     Future<Http.Reply> blocked = Http.get(client, runtime.port("http"), "/block");
     HttpClient probes = clients.createHttpClient();
     // Once the application loop is stuck, the probe must still answer quickly.
-    long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-    while (!Await.result(Http.get(probes, runtime.managementPort(), "/metrics")).body()
-        .contains("graceful_requests_in_flight{kind=\"http\",server=\"http\"} 1.0")) {
-      assertTrue(System.nanoTime() < deadline, "request never showed as in flight");
-    }
+    Management.awaitInFlight(probes, runtime.managementPort(), "http", "http", 1);
     long start = System.nanoTime();
     assertEquals(200, Await.result(Http.get(probes, runtime.managementPort(), "/health/ready")).status());
     assertEquals(200, Await.result(Http.get(probes, runtime.managementPort(), "/health/live")).status());
@@ -168,14 +165,9 @@ class EmbeddedRuntimeTest {
     Future<Http.Reply> a = Http.get(client, runtime.port("http"), "/delay?ms=1500");
     Future<Http.Reply> b = Http.get(client, second, "/delay?ms=1500");
     HttpClient probes = clients.createHttpClient();
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (true) {
-      String metrics = Await.result(Http.get(probes, runtime.managementPort(), "/metrics")).body();
-      if (metrics.contains("server=\"http\"} 1.0") && metrics.contains("server=\"admin\"} 1.0")) {
-        break;
-      }
-      assertTrue(System.nanoTime() < deadline, "requests never showed as in flight");
-    }
+    Management.awaitMetrics(probes, runtime.managementPort(), Duration.ofSeconds(10),
+        "graceful_requests_in_flight{kind=\"http\",server=\"http\"} 1.0",
+        "graceful_requests_in_flight{kind=\"http\",server=\"admin\"} 1.0");
     ShutdownReport report = Await.result(runtime.shutdown());
     assertEquals(200, Await.result(a).status());
     assertEquals(200, Await.result(b).status());

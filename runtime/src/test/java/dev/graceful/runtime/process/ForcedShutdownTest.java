@@ -9,35 +9,26 @@ import dev.graceful.runtime.lifecycle.ExitCode;
 import dev.graceful.runtime.support.Await;
 import dev.graceful.runtime.support.ChildRuntime;
 import dev.graceful.runtime.support.Http;
+import dev.graceful.runtime.support.Management;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.vertx.junit5.VertxExtension;
 
 /** The deadline holds: hung work is cut off, the process exits with the forced code, a second signal hurries it. */
+@ExtendWith(VertxExtension.class)
 class ForcedShutdownTest {
 
   /** How far past its deadline the process may exit: JVM exit and scheduling on a shared 2-core machine. */
   private static final Duration MARGIN = Duration.ofMillis(1500);
 
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void clientVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void closeVertx() {
-    Await.result(vertx.close());
-  }
 
   @Test
-  void hangingStopIsCutOffAtTheDeadline() {
+  void hangingStopIsCutOffAtTheDeadline(Vertx vertx) {
     try (ChildRuntime child = ChildRuntime.startReady(Map.of(
         "GRACEFUL_VERTICLES", HangingStopVerticle.class.getName(),
         "GRACEFUL_SHUTDOWN_TIMEOUT", "3s", "GRACEFUL_DRAIN_DELAY", "0", "GRACEFUL_STOP_TIMEOUT", "1s"))) {
@@ -55,7 +46,7 @@ class ForcedShutdownTest {
   }
 
   @Test
-  void secondSignalEndsAHangingStopPromptly() {
+  void secondSignalEndsAHangingStopPromptly(Vertx vertx) {
     try (ChildRuntime child = ChildRuntime.startReady(Map.of(
         "GRACEFUL_VERTICLES", DemoPlusHangingStop.class.getName(),
         "GRACEFUL_SHUTDOWN_TIMEOUT", "60s", "GRACEFUL_DRAIN_DELAY", "0"))) {
@@ -70,7 +61,7 @@ class ForcedShutdownTest {
   }
 
   @Test
-  void secondSignalSkipsThePreDrainWaitButStillFinishesQuickRequests() {
+  void secondSignalSkipsThePreDrainWaitButStillFinishesQuickRequests(Vertx vertx) {
     try (ChildRuntime child = ChildRuntime.startReady(Map.of(
         "GRACEFUL_SHUTDOWN_TIMEOUT", "60s", "GRACEFUL_DRAIN_DELAY", "40s"))) {
       child.signal("TERM");
@@ -84,11 +75,11 @@ class ForcedShutdownTest {
   }
 
   @Test
-  void requestStillInFlightAtTheDeadlineIsForceClosedAndLogged() {
+  void requestStillInFlightAtTheDeadlineIsForceClosedAndLogged(Vertx vertx) {
     try (ChildRuntime child = ChildRuntime.startReady(Map.of(
         "GRACEFUL_SHUTDOWN_TIMEOUT", "3s", "GRACEFUL_DRAIN_DELAY", "0", "GRACEFUL_STOP_TIMEOUT", "1s"))) {
       Future<Http.Reply> slow = Http.get(vertx.createHttpClient(), child.httpPort, "/delay?ms=30000");
-      HttpShutdownTest.awaitInFlight(vertx.createHttpClient(), child.managementPort, 1);
+      Management.awaitInFlight(vertx.createHttpClient(), child.managementPort, "http", "http", 1);
       child.signal("TERM");
       assertEquals(ExitCode.SHUTDOWN_FORCED.code(), child.awaitExit(Duration.ofSeconds(3).plus(MARGIN).plusSeconds(5)), child.output());
       assertTrue(child.output().contains("requests still in flight: GET /delay?ms=30000"), child.output());

@@ -12,6 +12,7 @@ import dev.graceful.runtime.demo.grpc.TicksRequest;
 import dev.graceful.runtime.support.Await;
 import dev.graceful.runtime.support.ChildRuntime;
 import dev.graceful.runtime.support.Grpc;
+import dev.graceful.runtime.support.Management;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -22,27 +23,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.vertx.junit5.VertxExtension;
 
 /** gRPC over h2c against the real {@code Main} in a child JVM that receives a real SIGTERM. */
+@ExtendWith(VertxExtension.class)
 class GrpcShutdownTest {
 
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void clientVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void closeVertx() {
-    Await.result(vertx.close());
-  }
 
   @Test
-  void unaryAndStreamingCallsInFlightAtSigtermCompleteAndHealthTurnsNotServing() {
+  void unaryAndStreamingCallsInFlightAtSigtermCompleteAndHealthTurnsNotServing(Vertx vertx) {
     try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_DRAIN_DELAY", "500ms"))) {
       GrpcClient client = GrpcClient.client(vertx);
       DemoGrpcClient demo = DemoGrpcClient.create(client, Grpc.loopback(child.grpcPort));
@@ -64,7 +55,7 @@ class GrpcShutdownTest {
             return null;
           });
       Await.result(streamStarted);
-      HttpShutdownTest.awaitGrpcInFlight(vertx, child.managementPort, 2);
+      Management.awaitInFlight(vertx.createHttpClient(), child.managementPort, "grpc", "grpc", 2);
 
       child.signal("TERM");
       child.awaitLine("lifecycle: DRAINING");

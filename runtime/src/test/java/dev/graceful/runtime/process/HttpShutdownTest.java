@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.graceful.runtime.support.Await;
 import dev.graceful.runtime.support.ChildRuntime;
 import dev.graceful.runtime.support.Http;
+import dev.graceful.runtime.support.Management;
 import dev.graceful.runtime.support.Http.Reply;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -20,27 +21,17 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.vertx.junit5.VertxExtension;
 
 /** HTTP/1.1 and HTTP/2 against the real {@code Main} in a child JVM that receives a real SIGTERM. */
+@ExtendWith(VertxExtension.class)
 class HttpShutdownTest {
 
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void clientVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void closeVertx() {
-    Await.result(vertx.close());
-  }
 
   @Test
-  void inFlightRequestCompletesWithConnectionCloseAndNewConnectionsAreRefusedOnceDrainStarts() {
+  void inFlightRequestCompletesWithConnectionCloseAndNewConnectionsAreRefusedOnceDrainStarts(Vertx vertx) {
     try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_DRAIN_DELAY", "1s"))) {
       HttpClient keepAlive = vertx.httpClientBuilder()
           .with(new HttpClientOptions().setKeepAlive(true))
@@ -54,7 +45,7 @@ class HttpShutdownTest {
 
       // On the same keep-alive connection, a request that will still be running when the drain starts.
       Future<Reply> inFlight = Http.get(keepAlive, child.httpPort, "/delay?ms=2500");
-      awaitInFlight(probes, child.managementPort, 1);
+      Management.awaitInFlight(probes, child.managementPort, "http", "http", 1);
 
       child.signal("TERM");
       child.awaitLine("lifecycle: DRAINING");
@@ -79,7 +70,7 @@ class HttpShutdownTest {
   }
 
   @Test
-  void newConnectionsAreStillServedDuringThePreDrainWait() {
+  void newConnectionsAreStillServedDuringThePreDrainWait(Vertx vertx) {
     try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_DRAIN_DELAY", "3s"))) {
       HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
       child.signal("TERM");
@@ -95,7 +86,7 @@ class HttpShutdownTest {
   }
 
   @Test
-  void http2ClientGetsGoAwayAndItsInFlightStreamCompletes() throws Exception {
+  void http2ClientGetsGoAwayAndItsInFlightStreamCompletes(Vertx vertx) throws Exception {
     try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_DRAIN_DELAY", "500ms"))) {
       CompletableFuture<Long> goAway = new CompletableFuture<>();
       HttpClient h2 = vertx.httpClientBuilder()
@@ -105,7 +96,7 @@ class HttpShutdownTest {
       HttpClient probes = vertx.createHttpClient();
 
       Future<Reply> inFlight = Http.get(h2, child.httpPort, "/delay?ms=2500");
-      awaitInFlight(probes, child.managementPort, 1);
+      Management.awaitInFlight(probes, child.managementPort, "http", "http", 1);
       child.signal("TERM");
 
       assertEquals(0L, goAway.get(10, TimeUnit.SECONDS), "GOAWAY with NO_ERROR");
@@ -115,26 +106,6 @@ class HttpShutdownTest {
       assertNull(reply.connectionHeader(), "HTTP/2 responses never carry Connection headers");
       assertEquals(0, child.awaitExit(Duration.ofSeconds(15)), child.output());
     }
-  }
-
-  /** Waits, bounded, until the runtime's metrics show {@code expected} HTTP requests in flight. */
-  static void awaitInFlight(HttpClient client, int managementPort, int expected) {
-    awaitMetric(client, managementPort, "graceful_requests_in_flight{kind=\"http\",server=\"http\"} " + expected + ".0");
-  }
-
-  /** Waits, bounded, until the runtime's metrics show {@code expected} gRPC calls in flight. */
-  static void awaitGrpcInFlight(Vertx vertx, int managementPort, int expected) {
-    awaitMetric(vertx.createHttpClient(), managementPort, "graceful_requests_in_flight{kind=\"grpc\",server=\"grpc\"} " + expected + ".0");
-  }
-
-  private static void awaitMetric(HttpClient client, int managementPort, String needle) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (Await.result(Http.get(client, managementPort, "/metrics")).body().contains(needle)) {
-        return;
-      }
-    }
-    throw new AssertionError("metrics never showed " + needle);
   }
 
   static JsonObject summary(ChildRuntime child) {
