@@ -2,6 +2,8 @@ package dev.graceful.runtime;
 
 import dev.graceful.runtime.config.ConfigLoader;
 import dev.graceful.runtime.config.RuntimeConfig;
+import dev.graceful.runtime.kubernetes.KubernetesIntegration;
+import dev.graceful.runtime.kubernetes.PodIdentity;
 import dev.graceful.runtime.lifecycle.ExitCode;
 import dev.graceful.runtime.lifecycle.Lifecycle;
 import dev.graceful.runtime.lifecycle.LifecycleState;
@@ -20,6 +22,7 @@ import dev.graceful.runtime.shutdown.ShutdownPhase;
 import dev.graceful.runtime.shutdown.ShutdownReport;
 import dev.graceful.runtime.shutdown.StopVerticles;
 import dev.graceful.runtime.signal.SignalTrap;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Deployable;
@@ -35,10 +38,12 @@ import io.vertx.grpc.server.Service;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -80,6 +85,7 @@ public final class GracefulRuntime {
   private final Vertx vertx;
   private final HealthProbes probes;
   private final ManagementServer management;
+  private final Optional<KubernetesIntegration> kubernetes;
   private final List<ManagedServer> servers = new ArrayList<>();
   private final List<Startup.Unit> units = new ArrayList<>();
   private final Promise<Void> started = Promise.promise();
@@ -99,6 +105,15 @@ public final class GracefulRuntime {
         .build();
     this.probes = new HealthProbes(control, lifecycle);
     this.management = new ManagementServer(control, probes, registry);
+    try {
+      this.kubernetes = builder.kubernetesClient != null
+          ? Optional.of(KubernetesIntegration.using(builder.kubernetesClient, builder.pod, config.kubernetes(), control))
+          : KubernetesIntegration.fromEnvironment(config.kubernetes(), System.getenv(), control);
+    } catch (RuntimeException e) {
+      vertx.close();
+      control.close();
+      throw e;
+    }
     builder.livenessChecks.forEach(probes::addLiveness);
     builder.readinessChecks.forEach(probes::addReadiness);
     for (ServerSpec spec : builder.servers(config, lifecycle)) {
@@ -144,20 +159,25 @@ public final class GracefulRuntime {
           managementPort = port;
           LOG.info("management server listening on port " + port + " (/health/live, /health/ready, /health/started, /metrics)");
         })
-        .compose(port -> new Startup(vertx, config.startTimeout()).deployAll(units))
+        .compose(port -> kubernetes.map(KubernetesIntegration::start).orElse(Future.succeededFuture()))
+        .compose(v -> new Startup(vertx, config.startTimeout()).deployAll(units))
         .compose(ids -> {
           deployments = ids;
           servers.forEach(s -> LOG.info(s.kind() + " server '" + s.name() + "' listening on port " + s.port()));
           return awaitUserReadiness(System.nanoTime() + config.startTimeout().toNanos());
         })
-        .onSuccess(v -> {
+        .compose(v -> {
           if (lifecycle.moveTo(LifecycleState.READY)) {
             LOG.info("ready: " + servers.size() + " server(s), " + deployments.size() + " deployment(s)");
+            // The pod turns Ready only once its readiness gate is True; that call is bounded and never fails.
+            return kubernetes.map(KubernetesIntegration::ready).orElse(Future.succeededFuture());
           }
-          started.tryComplete();
+          return Future.succeededFuture();
         })
+        .onSuccess(v -> started.tryComplete())
         .onFailure(cause -> {
           lifecycle.moveTo(LifecycleState.FAILED);
+          kubernetes.ifPresent(k -> k.startFailed(cause.getMessage()));
           started.tryFail(cause instanceof StartFailedException ? cause : new StartFailedException(cause.getMessage(), cause));
         });
     return started.future();
@@ -191,25 +211,35 @@ public final class GracefulRuntime {
     }
     LOG.info("shutdown started: budget " + config.shutdownTimeout().toMillis() + " ms");
     shutdownBegun.complete(mine);
+    Instant signalledAt = Instant.now();
     // A start still in progress settles first (its own timeout bounds it); then the phases run as usual.
-    started.future().transform(ar -> runPhases(mine)).onComplete(shutdownDone);
+    started.future().transform(ar -> runPhases(mine, signalledAt)).onComplete(shutdownDone);
     return shutdownDone.future();
   }
 
-  private Future<ShutdownReport> runPhases(ShutdownBudget budget) {
+  private Future<ShutdownReport> runPhases(ShutdownBudget budget, Instant signalledAt) {
     Duration stopReserve = config.stopTimeout();
-    List<ShutdownPhase> phases = List.of(
-        new ReadinessDown(lifecycle),
-        new FixedDelayWait(config.drainDelay(), stopReserve),
-        new DrainServers(servers, stopReserve),
-        new StopVerticles(vertx, lifecycle, deployments));
+    List<ShutdownPhase> phases = new ArrayList<>();
+    phases.add(new ReadinessDown(lifecycle));
+    // The pre-drain wait: the Kubernetes-aware phases when running in a pod, else the fixed delay.
+    phases.addAll(kubernetes
+        .map(k -> k.beforeDrain(signalledAt, config.shutdownTimeout(), config.drainDelay(), stopReserve))
+        .orElseGet(() -> List.of(new FixedDelayWait(config.drainDelay(), stopReserve))));
+    phases.add(new DrainServers(servers, stopReserve));
+    phases.add(new StopVerticles(vertx, lifecycle, deployments));
     return new ShutdownCoordinator(phases, metrics::recordPhase).run(budget)
         .onComplete(ar -> lifecycle.moveTo(LifecycleState.STOPPED))
-        .onSuccess(report -> LOG.info(report.toJson().encode()));
+        .onSuccess(report -> LOG.info(report.toJson().encode()))
+        .compose(report -> kubernetes.map(k -> {
+          k.shutdownFinished(report);
+          // Events are best effort: wait for them only while the budget lasts.
+          return Future.any(k.flushEvents(), budget.cutoff(Duration.ZERO)).map(report);
+        }).orElse(Future.succeededFuture(report)));
   }
 
   /** Closes both Vert.x instances, bounded; for after a shutdown or a failed start. */
   public Future<Void> close() {
+    kubernetes.ifPresent(KubernetesIntegration::close);
     // Closing the control instance also closes the management server; chain on futures not bound to its context.
     return vertx.close().transform(ar -> control.close());
   }
@@ -225,6 +255,7 @@ public final class GracefulRuntime {
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       System.err.println("graceful-runtime: start failed: " + cause.getMessage());
+      kubernetes.ifPresent(k -> awaitQuietly(k.flushEvents(), config.kubernetes().apiTimeout()));
       closeQuietly(config.startTimeout());
       return ExitCode.START_FAILED.code();
     }
@@ -245,10 +276,17 @@ public final class GracefulRuntime {
   }
 
   private void closeQuietly(Duration bound) {
+    if (!awaitQuietly(close(), bound)) {
+      LOG.warning("Vert.x did not close within " + bound.toMillis() + " ms");
+    }
+  }
+
+  private static boolean awaitQuietly(Future<?> future, Duration bound) {
     try {
-      close().toCompletionStage().toCompletableFuture().get(bound.toMillis(), TimeUnit.MILLISECONDS);
+      future.toCompletionStage().toCompletableFuture().get(bound.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
     } catch (Exception e) {
-      LOG.warning("Vert.x did not close within " + bound.toMillis() + " ms: " + e);
+      return false;
     }
   }
 
@@ -283,6 +321,8 @@ public final class GracefulRuntime {
     private final List<Startup.Unit> verticles = new ArrayList<>();
     private final Map<String, Handler<Promise<Status>>> livenessChecks = new LinkedHashMap<>();
     private final Map<String, Handler<Promise<Status>>> readinessChecks = new LinkedHashMap<>();
+    private KubernetesClient kubernetesClient;
+    private PodIdentity pod;
 
     private record HttpEntry(String name, Integer port, Function<Vertx, ? extends Handler<HttpServerRequest>> handler) {
     }
@@ -347,6 +387,16 @@ public final class GracefulRuntime {
 
     public Builder readinessCheck(String name, Handler<Promise<Status>> procedure) {
       readinessChecks.put(name, procedure);
+      return this;
+    }
+
+    /**
+     * Uses this client and pod identity for the Kubernetes features instead of detecting them from the environment
+     * (the service account of the pod): for tests, or a host application that already has a client.
+     */
+    public Builder kubernetes(KubernetesClient client, PodIdentity pod) {
+      this.kubernetesClient = client;
+      this.pod = pod;
       return this;
     }
 

@@ -35,7 +35,15 @@ public final class Main {
     } else {
       builder.module(new DemoModule());
     }
-    builder.build().runAndExit();
+    GracefulRuntime runtime;
+    try {
+      runtime = builder.build();
+    } catch (ConfigException e) {
+      System.err.println("graceful-runtime: configuration error: " + e.getMessage());
+      System.exit(ExitCode.BAD_CONFIGURATION.code());
+      return;
+    }
+    runtime.runAndExit();
   }
 
   @SuppressWarnings("unchecked")

@@ -111,7 +111,34 @@ public final class ConfigLoader {
               + ") so the drain keeps part of the budget");
     }
     return new RuntimeConfig(host, http, grpc, management, shutdown, drainDelay, stop, start,
-        verticles(), grpcTls());
+        verticles(), grpcTls(), kubernetes());
+  }
+
+  private KubernetesSettings kubernetes() {
+    String modeText = raw(Setting.KUBERNETES).trim().toLowerCase(java.util.Locale.ROOT);
+    KubernetesSettings.Mode mode = switch (modeText) {
+      case "auto" -> KubernetesSettings.Mode.AUTO;
+      case "true" -> KubernetesSettings.Mode.ON;
+      case "false" -> KubernetesSettings.Mode.OFF;
+      default -> throw new ConfigException(Setting.KUBERNETES.key(), raw(Setting.KUBERNETES), "use auto, true or false");
+    };
+    String share = raw(Setting.ENDPOINT_WAIT_SHARE).trim();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,2})%").matcher(share);
+    if (!m.matches() || Integer.parseInt(m.group(1)) < 1 || Integer.parseInt(m.group(1)) > 90) {
+      throw new ConfigException(Setting.ENDPOINT_WAIT_SHARE.key(), raw(Setting.ENDPOINT_WAIT_SHARE),
+          "write a percentage from 1% to 90%; the drain needs the rest of the budget");
+    }
+    String gate = raw(Setting.READINESS_GATE).trim();
+    // A pod condition type is a qualified name: optional DNS-subdomain prefix, then a name.
+    if (!gate.isEmpty() && !gate.matches("([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")) {
+      throw new ConfigException(Setting.READINESS_GATE.key(), gate, "not a valid condition type; use e.g. graceful.dev/serving");
+    }
+    Duration timeout = duration(Setting.KUBERNETES_TIMEOUT);
+    if (timeout.isZero()) {
+      throw new ConfigException(Setting.KUBERNETES_TIMEOUT.key(), raw(Setting.KUBERNETES_TIMEOUT), "must be greater than 0");
+    }
+    return new KubernetesSettings(mode, Integer.parseInt(m.group(1)) / 100.0, duration(Setting.PROPAGATION_DELAY),
+        duration(Setting.DEADLINE_MARGIN), gate.isEmpty() ? Optional.empty() : Optional.of(gate), timeout);
   }
 
   private String raw(Setting s) {

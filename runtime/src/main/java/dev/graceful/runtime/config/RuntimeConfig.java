@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param startTimeout      how long every server and readiness check may take to come up
  * @param verticles         user classes to run instead of the demo ({@code Deployable} or {@code RuntimeModule})
  * @param grpcTls           certificate and key for gRPC over TLS with ALPN; empty means h2c
+ * @param kubernetes        how to use the Kubernetes API in a pod
  */
 public record RuntimeConfig(
     String host,
@@ -30,7 +31,8 @@ public record RuntimeConfig(
     Duration stopTimeout,
     Duration startTimeout,
     List<Class<?>> verticles,
-    Optional<TlsFiles> grpcTls) {
+    Optional<TlsFiles> grpcTls,
+    KubernetesSettings kubernetes) {
 
   public RuntimeConfig {
     verticles = List.copyOf(verticles);

@@ -37,8 +37,9 @@ public final class DrainServers implements ShutdownPhase {
 
   @Override
   public Future<PhaseResult> run(ShutdownBudget budget) {
-    Future<Void> cutoff = budget.cutoff(reserve);
-    Duration timeout = budget.remaining(reserve);
+    Duration keep = budget.scaled(reserve);
+    Future<Void> cutoff = budget.cutoff(keep);
+    Duration timeout = budget.remaining(keep);
     return Future.join(servers.stream().map(ManagedServer::beginDrain).toList())
         .transform(ar -> Future.join(servers.stream().map(s -> s.drain(cutoff, timeout)).toList()))
         .map(all -> summarise(all.list()));

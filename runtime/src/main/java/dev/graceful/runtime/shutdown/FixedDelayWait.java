@@ -29,7 +29,8 @@ public final class FixedDelayWait implements ShutdownPhase {
 
   @Override
   public Future<PhaseResult> run(ShutdownBudget budget) {
-    return budget.sleep(delay, reserve)
-        .map(v -> PhaseResult.completed(new JsonObject().put("kind", "fixed").put("delayMs", delay.toMillis())));
+    Duration scaled = budget.scaled(delay);
+    return budget.sleep(scaled, budget.scaled(reserve))
+        .map(v -> PhaseResult.completed(new JsonObject().put("kind", "fixed").put("delayMs", scaled.toMillis())));
   }
 }

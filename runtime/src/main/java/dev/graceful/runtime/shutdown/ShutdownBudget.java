@@ -14,7 +14,8 @@ public final class ShutdownBudget {
 
   private final Vertx timers;
   private final long startNanos;
-  private final long deadlineNanos;
+  private final Duration configured;
+  private volatile long deadlineNanos;
   private final Promise<Void> forced = Promise.promise();
 
   /**
@@ -24,7 +25,28 @@ public final class ShutdownBudget {
   public ShutdownBudget(Vertx timers, Duration total) {
     this.timers = timers;
     this.startNanos = System.nanoTime();
+    this.configured = total;
     this.deadlineNanos = startNanos + total.toNanos();
+  }
+
+  /**
+   * Moves the deadline to {@code total} after the start of the shutdown: the platform knows it better than the
+   * configuration (Kubernetes' SIGKILL time). Affects cutoffs asked for from now on.
+   */
+  public void setTotal(Duration total) {
+    this.deadlineNanos = startNanos + total.toNanos();
+  }
+
+  /**
+   * A configured duration (a wait, a reserve) shrunk in proportion when the deadline leaves less time than the
+   * configured budget, so a short grace period still leaves every phase its share.
+   */
+  public Duration scaled(Duration configuredPart) {
+    long total = deadlineNanos - startNanos;
+    if (total >= configured.toNanos() || configured.isZero()) {
+      return configuredPart;
+    }
+    return Duration.ofNanos((long) (configuredPart.toNanos() * ((double) total / configured.toNanos())));
   }
 
   public Duration total() {

@@ -32,6 +32,26 @@ class ConfigLoaderTest {
     assertEquals(Duration.ofSeconds(60), c.startTimeout());
     assertEquals(List.of(), c.verticles());
     assertTrue(c.grpcTls().isEmpty());
+    assertEquals(KubernetesSettings.Mode.AUTO, c.kubernetes().mode());
+    assertEquals(0.5, c.kubernetes().endpointWaitShare());
+    assertEquals(Duration.ofSeconds(2), c.kubernetes().propagationDelay());
+    assertEquals(Duration.ofSeconds(1), c.kubernetes().deadlineMargin());
+    assertTrue(c.kubernetes().readinessGate().isEmpty());
+    assertEquals(Duration.ofSeconds(2), c.kubernetes().apiTimeout());
+  }
+
+  @Test
+  void readsKubernetesSettings() {
+    KubernetesSettings k = ConfigLoader.load(Map.of("GRACEFUL_KUBERNETES", "true", "GRACEFUL_ENDPOINT_WAIT_SHARE", "30%",
+        "GRACEFUL_PROPAGATION_DELAY", "5s", "GRACEFUL_DEADLINE_MARGIN", "500ms",
+        "GRACEFUL_READINESS_GATE", "graceful.dev/serving", "GRACEFUL_KUBERNETES_TIMEOUT", "3s")).kubernetes();
+    assertEquals(KubernetesSettings.Mode.ON, k.mode());
+    assertEquals(0.3, k.endpointWaitShare());
+    assertEquals(Duration.ofSeconds(5), k.propagationDelay());
+    assertEquals(Duration.ofMillis(500), k.deadlineMargin());
+    assertEquals("graceful.dev/serving", k.readinessGate().orElseThrow());
+    assertEquals(Duration.ofSeconds(3), k.apiTimeout());
+    assertEquals(KubernetesSettings.Mode.OFF, ConfigLoader.load(Map.of("GRACEFUL_KUBERNETES", "false")).kubernetes().mode());
   }
 
   @Test
@@ -70,6 +90,12 @@ class ConfigLoaderTest {
       "GRACEFUL_VERTICLES        | java.lang.String | GRACEFUL_VERTICLES='java.lang.String': java.lang.String is neither a Vert.x verticle",
       "GRACEFUL_GRPC_TLS_CERT    | /nonexistent.pem | GRACEFUL_GRPC_TLS_KEY='': must be set together with GRACEFUL_GRPC_TLS_CERT",
       "GRACEFUL_HTTP_PROT        | 8080  | GRACEFUL_HTTP_PROT='8080': unknown setting",
+      "GRACEFUL_KUBERNETES       | yes   | GRACEFUL_KUBERNETES='yes': use auto, true or false",
+      "GRACEFUL_ENDPOINT_WAIT_SHARE | 95% | GRACEFUL_ENDPOINT_WAIT_SHARE='95%': write a percentage from 1% to 90%",
+      "GRACEFUL_ENDPOINT_WAIT_SHARE | 0.5 | GRACEFUL_ENDPOINT_WAIT_SHARE='0.5': write a percentage from 1% to 90%",
+      "GRACEFUL_PROPAGATION_DELAY | 2 | GRACEFUL_PROPAGATION_DELAY='2': not a duration",
+      "GRACEFUL_READINESS_GATE   | 'bad gate!' | GRACEFUL_READINESS_GATE='bad gate!': not a valid condition type",
+      "GRACEFUL_KUBERNETES_TIMEOUT | 0 | GRACEFUL_KUBERNETES_TIMEOUT='0': must be greater than 0",
   })
   void rejectsBadValuesNamingSettingAndValue(String key, String value, String message) {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(key, value)));

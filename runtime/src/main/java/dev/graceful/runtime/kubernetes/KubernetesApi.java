@@ -1,0 +1,83 @@
+package dev.graceful.runtime.kubernetes;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs blocking fabric8 calls on worker threads, each bounded by the API timeout, and turns failures into one
+ * readable cause: {@code 403 Forbidden: pods "x" is forbidden: ...}, {@code API server unreachable: ...}.
+ */
+final class KubernetesApi {
+
+  private final KubernetesClient client;
+  private final Vertx vertx;
+  private final Duration timeout;
+
+  KubernetesApi(KubernetesClient client, Vertx vertx, Duration timeout) {
+    this.client = client;
+    this.vertx = vertx;
+    this.timeout = timeout;
+  }
+
+  KubernetesClient client() {
+    return client;
+  }
+
+  Duration timeout() {
+    return timeout;
+  }
+
+  /** Runs {@code call} off the event loop; fails with a {@link KubernetesCallException} naming {@code what}. */
+  <T> Future<T> call(String what, Callable<T> call) {
+    Promise<T> result = Promise.promise();
+    long timer = vertx.setTimer(timeout.toMillis(), id -> result.tryFail(
+        new KubernetesCallException(what, "no answer within " + timeout.toMillis() + " ms", null)));
+    vertx.<T>executeBlocking(call, false).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        result.tryComplete(ar.result());
+      } else {
+        result.tryFail(new KubernetesCallException(what, describe(ar.cause()), ar.cause()));
+      }
+    });
+    return result.future();
+  }
+
+  static String describe(Throwable t) {
+    if (t instanceof KubernetesCallException k) {
+      return k.getMessage();
+    }
+    // Look through wrappers (CompletionException, ...) for the cause a reader can act on.
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof KubernetesClientException k && k.getCode() > 0) {
+        String reason = k.getStatus() != null && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : k.getMessage();
+        return k.getCode() + (k.getCode() == 403 ? " Forbidden: " : k.getCode() == 404 ? " Not Found: " : ": ") + reason;
+      }
+      if (c instanceof java.net.ConnectException || c instanceof java.net.UnknownHostException
+          || c instanceof java.net.http.HttpConnectTimeoutException || c instanceof java.nio.channels.ClosedChannelException) {
+        return "API server unreachable (" + c.getClass().getSimpleName() + ")";
+      }
+      if (c instanceof TimeoutException || c instanceof java.net.http.HttpTimeoutException) {
+        return "API server too slow (" + c.getClass().getSimpleName() + ")";
+      }
+      if (c instanceof KubernetesCallException k) {
+        return k.getMessage();
+      }
+    }
+    Throwable root = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    return root.getClass().getSimpleName() + ": " + root.getMessage();
+  }
+
+  /** A call to the API server failed; the message says which call and why. */
+  static final class KubernetesCallException extends RuntimeException {
+    KubernetesCallException(String what, String why, Throwable cause) {
+      super(what + " failed: " + why, cause);
+    }
+  }
+}

@@ -1,0 +1,169 @@
+package dev.graceful.runtime.kubernetes;
+
+import dev.graceful.runtime.config.ConfigException;
+import dev.graceful.runtime.config.KubernetesSettings;
+import dev.graceful.runtime.config.Setting;
+import dev.graceful.runtime.shutdown.FixedDelayWait;
+import dev.graceful.runtime.shutdown.ShutdownPhase;
+import dev.graceful.runtime.shutdown.ShutdownReport;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * Everything the runtime does with the Kubernetes API: learn its pod and Services at start, set the readiness
+ * gate, re-base the shutdown on the pod's deadline, wait for the endpoints, and record Events. Any API trouble
+ * degrades to the behaviour without Kubernetes, with one warning; it never fails a shutdown.
+ */
+public final class KubernetesIntegration {
+
+  private static final Logger LOG = Logger.getLogger(KubernetesIntegration.class.getName());
+
+  private final KubernetesSettings settings;
+  private final PodIdentity identity;
+  private final KubernetesApi api;
+  private final OwnPod pod;
+  private final PodEvents events;
+  private final Optional<ReadinessGate> gate;
+  private final boolean ownsClient;
+  private final Vertx vertx;
+  private volatile Optional<PodFacts> facts = Optional.empty();
+
+  private KubernetesIntegration(KubernetesClient client, boolean ownsClient, PodIdentity identity,
+      KubernetesSettings settings, Vertx vertx) {
+    this.settings = settings;
+    this.identity = identity;
+    this.ownsClient = ownsClient;
+    this.vertx = vertx;
+    this.api = new KubernetesApi(client, vertx, settings.apiTimeout());
+    this.pod = new OwnPod(api, identity);
+    this.events = new PodEvents(api, identity);
+    this.gate = settings.readinessGate().map(type -> new ReadinessGate(api, identity, type));
+  }
+
+  /** For embedding and tests: a given client, pointed at any cluster. */
+  public static KubernetesIntegration using(KubernetesClient client, PodIdentity pod, KubernetesSettings settings, Vertx vertx) {
+    return new KubernetesIntegration(client, false, pod, settings, vertx);
+  }
+
+  /**
+   * In a pod (a service-account token is mounted, or {@code POD_NAME} is set and a kubeconfig exists), connects with
+   * the pod's credentials; elsewhere returns empty, unless {@code GRACEFUL_KUBERNETES=true} demands it.
+   *
+   * @throws ConfigException when Kubernetes is required but there is no way to reach it
+   */
+  public static Optional<KubernetesIntegration> fromEnvironment(KubernetesSettings settings, Map<String, String> env, Vertx vertx) {
+    if (settings.mode() == KubernetesSettings.Mode.OFF) {
+      return Optional.empty();
+    }
+    boolean token = Files.isReadable(PodIdentity.SERVICE_ACCOUNT_DIR.resolve("token"));
+    boolean kubeconfig = env.containsKey("KUBECONFIG")
+        || Files.isReadable(Path.of(System.getProperty("user.home"), ".kube", "config"));
+    boolean inPod = token || (env.containsKey("POD_NAME") && kubeconfig);
+    Optional<PodIdentity> identity = PodIdentity.detect(env, PodIdentity.SERVICE_ACCOUNT_DIR);
+    if (!inPod || identity.isEmpty()) {
+      if (settings.mode() == KubernetesSettings.Mode.ON) {
+        throw new ConfigException(Setting.KUBERNETES.key(), "true", !inPod
+            ? "no service-account token at " + PodIdentity.SERVICE_ACCOUNT_DIR + " and no kubeconfig with POD_NAME set"
+            : "cannot tell the pod: set POD_NAME and POD_NAMESPACE from the downward API");
+      }
+      return Optional.empty();
+    }
+    Duration timeout = settings.apiTimeout();
+    Config config = new ConfigBuilder(Config.autoConfigure(null))
+        .withRequestTimeout((int) timeout.toMillis())
+        .withConnectionTimeout((int) timeout.toMillis())
+        .withRequestRetryBackoffLimit(0)
+        .withWatchReconnectInterval(500)
+        .build();
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    return Optional.of(new KubernetesIntegration(client, true, identity.get(), settings, vertx));
+  }
+
+  /** Reads the pod and its Services once. Fails only when Kubernetes is required; otherwise warns and degrades. */
+  public Future<Void> start() {
+    return pod.readFacts().map(found -> {
+      facts = Optional.of(found);
+      events.podUid(found.uid());
+      LOG.info("kubernetes: pod " + identity + ", termination grace period "
+          + found.terminationGrace().map(d -> d.toSeconds() + " s").orElse("unset")
+          + ", endpoint wait on Services " + found.services()
+          + (found.notReadyServices().isEmpty() ? "" : ", ignoring (publishNotReadyAddresses) " + found.notReadyServices())
+          + gate.map(g -> ", readiness gate " + g.conditionType()
+              + (found.readinessGates().contains(g.conditionType()) ? "" : " (not listed in the pod's readinessGates: no effect)")).orElse(""));
+      return (Void) null;
+    }).recover(e -> {
+      if (settings.mode() == KubernetesSettings.Mode.ON) {
+        return Future.failedFuture(new IllegalStateException("kubernetes: " + e.getMessage(), e));
+      }
+      LOG.warning("kubernetes: " + e.getMessage() + "; continuing without the endpoint wait and the pod's deadline");
+      return Future.succeededFuture();
+    });
+  }
+
+  /** What was learned about the pod at start; empty before {@link #start()} or when the read failed. */
+  public Optional<PodFacts> facts() {
+    return facts;
+  }
+
+  /** The runtime turned ready: the readiness gate goes True. */
+  public Future<Void> ready() {
+    return gate.filter(g -> facts.isPresent()).map(g -> g.set(true, "Ready").recover(e -> {
+      LOG.warning("cannot set readiness gate " + g.conditionType() + " to True (" + e.getMessage() + "): the pod will not turn Ready");
+      return Future.<Void>succeededFuture();
+    })).orElse(Future.succeededFuture());
+  }
+
+  /**
+   * The phases between readiness-down and the drain: readiness gate False, the pod's deadline, the endpoint wait.
+   * Without pod facts (the start-time read failed) only the fixed delay remains.
+   */
+  public List<ShutdownPhase> beforeDrain(Instant signalledAt, Duration configuredBudget, Duration drainDelay, Duration reserve) {
+    List<ShutdownPhase> phases = new ArrayList<>();
+    Optional<PodFacts> known = facts;
+    if (known.isEmpty()) {
+      phases.add(new FixedDelayWait(drainDelay, reserve));
+      return phases;
+    }
+    gate.ifPresent(g -> phases.add(new ReadinessGatePhase(g)));
+    phases.add(new PodDeadlinePhase(pod, known.get().terminationGrace(), configuredBudget, settings.deadlineMargin(), signalledAt, events));
+    phases.add(new EndpointsDrainedWait(api, vertx, identity, known.get(), settings, drainDelay, reserve, events));
+    return phases;
+  }
+
+  public void startFailed(String message) {
+    events.warning("StartFailed", message);
+  }
+
+  public void shutdownFinished(ShutdownReport report) {
+    String message = report.toJson().getJsonObject("phases").encode();
+    if (report.forced()) {
+      events.warning("ShutdownForced", "shutdown forced after " + report.total().toMillis() + " ms: " + message);
+    } else {
+      events.normal("ShutdownCompleted", "shutdown completed in " + report.total().toMillis() + " ms: " + message);
+    }
+  }
+
+  /** Waits (bounded) for the events sent so far, so they are written before the process exits. */
+  public Future<Void> flushEvents() {
+    return events.flush();
+  }
+
+  public void close() {
+    if (ownsClient) {
+      api.client().close();
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package dev.graceful.runtime.kubernetes;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodReadinessGate;
+import io.fabric8.kubernetes.api.model.Service;
+import io.vertx.core.Future;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Reads this process's own Pod and the Services that select it. */
+final class OwnPod {
+
+  /** What the Pod says about its deletion: set once the pod is being deleted. */
+  record Deletion(Instant deletionTimestamp, Optional<Duration> gracePeriod) {
+  }
+
+  private final KubernetesApi api;
+  private final PodIdentity identity;
+
+  OwnPod(KubernetesApi api, PodIdentity identity) {
+    this.api = api;
+    this.identity = identity;
+  }
+
+  Future<PodFacts> readFacts() {
+    return api.call("get pod " + identity.namespace() + "/" + identity.name(), this::getPod)
+        .compose(pod -> api.call("list services in namespace " + identity.namespace(),
+            () -> api.client().services().inNamespace(identity.namespace()).list().getItems())
+            .map(services -> facts(pod, services)));
+  }
+
+  /** The pod's deletion timestamp and grace period, or empty when it is not being deleted. */
+  Future<Optional<Deletion>> readDeletion() {
+    return api.call("get pod " + identity.namespace() + "/" + identity.name(), this::getPod).map(OwnPod::deletion);
+  }
+
+  private Pod getPod() {
+    Pod pod = api.client().pods().inNamespace(identity.namespace()).withName(identity.name()).get();
+    if (pod == null) {
+      throw new IllegalStateException("pod " + identity.namespace() + "/" + identity.name() + " not found");
+    }
+    return pod;
+  }
+
+  static Optional<Deletion> deletion(Pod pod) {
+    String timestamp = pod.getMetadata() == null ? null : pod.getMetadata().getDeletionTimestamp();
+    if (timestamp == null) {
+      return Optional.empty();
+    }
+    Instant at;
+    try {
+      at = Instant.parse(timestamp);
+    } catch (DateTimeParseException e) {
+      throw new IllegalStateException("malformed deletionTimestamp '" + timestamp + "'");
+    }
+    Long grace = pod.getMetadata().getDeletionGracePeriodSeconds();
+    return Optional.of(new Deletion(at, Optional.ofNullable(grace).map(Duration::ofSeconds)));
+  }
+
+  private static PodFacts facts(Pod pod, List<Service> services) {
+    Map<String, String> labels = pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
+    List<String> draining = new ArrayList<>();
+    List<String> notReady = new ArrayList<>();
+    for (Service service : services) {
+      if (service.getSpec() == null || service.getMetadata() == null) {
+        continue;
+      }
+      Map<String, String> selector = service.getSpec().getSelector();
+      if (selector == null || selector.isEmpty() || !labels.entrySet().containsAll(selector.entrySet())) {
+        continue;
+      }
+      (Boolean.TRUE.equals(service.getSpec().getPublishNotReadyAddresses()) ? notReady : draining)
+          .add(service.getMetadata().getName());
+    }
+    Long grace = pod.getSpec() == null ? null : pod.getSpec().getTerminationGracePeriodSeconds();
+    List<String> gates = pod.getSpec() == null || pod.getSpec().getReadinessGates() == null ? List.of()
+        : pod.getSpec().getReadinessGates().stream().map(PodReadinessGate::getConditionType).toList();
+    return new PodFacts(pod.getMetadata().getUid(), Optional.ofNullable(grace).map(Duration::ofSeconds),
+        draining, notReady, gates);
+  }
+}

@@ -1,0 +1,28 @@
+package dev.graceful.runtime.kubernetes;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the runtime learns about its own pod at start.
+ *
+ * @param uid                 the pod's uid, to recognise its endpoints
+ * @param terminationGrace    {@code spec.terminationGracePeriodSeconds}
+ * @param services            Services whose selector matches the pod and that take pods out of their endpoints
+ * @param notReadyServices    matching Services with {@code publishNotReadyAddresses}: their endpoints never flip
+ * @param readinessGates      condition types the pod spec lists as readiness gates
+ */
+public record PodFacts(
+    String uid,
+    Optional<Duration> terminationGrace,
+    List<String> services,
+    List<String> notReadyServices,
+    List<String> readinessGates) {
+
+  public PodFacts {
+    services = List.copyOf(services);
+    notReadyServices = List.copyOf(notReadyServices);
+    readinessGates = List.copyOf(readinessGates);
+  }
+}

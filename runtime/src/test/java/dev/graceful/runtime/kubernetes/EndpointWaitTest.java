@@ -1,0 +1,271 @@
+package dev.graceful.runtime.kubernetes;
+
+import static dev.graceful.runtime.kubernetes.MockCluster.IDENTITY;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graceful.runtime.config.ConfigLoader;
+import dev.graceful.runtime.config.KubernetesSettings;
+import dev.graceful.runtime.shutdown.ShutdownBudget;
+import dev.graceful.runtime.shutdown.ShutdownCoordinator;
+import dev.graceful.runtime.shutdown.ShutdownReport;
+import dev.graceful.runtime.support.Await;
+import dev.graceful.runtime.support.FaultyTcpProxy;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The endpoint-aware pre-drain wait and the pod deadline against fabric8's mock API server (CRUD mode). */
+@ExtendWith(VertxExtension.class)
+class EndpointWaitTest {
+
+  private static final Duration CONFIGURED_BUDGET = Duration.ofSeconds(20);
+  private static final Duration FIXED_DELAY = Duration.ofSeconds(8);
+  private static final Duration STOP_RESERVE = Duration.ofSeconds(1);
+
+  private MockCluster cluster;
+  private KubernetesClient client;
+
+  @BeforeEach
+  void cluster() {
+    cluster = new MockCluster();
+    client = MockCluster.clientAt(cluster.server.getPort());
+  }
+
+  @AfterEach
+  void close() {
+    client.close();
+    cluster.close();
+  }
+
+  private static KubernetesSettings settings(String... overrides) {
+    Map<String, String> env = new HashMap<>(Map.of("GRACEFUL_PROPAGATION_DELAY", "200ms",
+        "GRACEFUL_KUBERNETES_TIMEOUT", "1s", "GRACEFUL_ENDPOINT_WAIT_SHARE", "50%", "GRACEFUL_KUBERNETES", "true"));
+    for (int i = 0; i < overrides.length; i += 2) {
+      env.put(overrides[i], overrides[i + 1]);
+    }
+    return ConfigLoader.load(env).kubernetes();
+  }
+
+  private KubernetesIntegration started(Vertx vertx, KubernetesClient using, KubernetesSettings settings) {
+    KubernetesIntegration k = KubernetesIntegration.using(using, IDENTITY, settings, vertx);
+    Await.result(k.start());
+    return k;
+  }
+
+  /** Runs the phases the integration puts before the drain, on a fresh budget. */
+  private static Future<ShutdownReport> preDrain(Vertx vertx, KubernetesIntegration k) {
+    return new ShutdownCoordinator(k.beforeDrain(Instant.now(), CONFIGURED_BUDGET, FIXED_DELAY, STOP_RESERVE), (n, d) -> { })
+        .run(new ShutdownBudget(vertx, CONFIGURED_BUDGET));
+  }
+
+  private static JsonObject waitDetails(ShutdownReport report) {
+    return report.phases().get("pre-drain-wait").result().details();
+  }
+
+  private void webService() {
+    cluster.pod(30);
+    cluster.service("web", Map.of("app", "web"), false);
+  }
+
+  @Test
+  void startLearnsGracePeriodAndTheServicesThatSelectThePod(Vertx vertx) {
+    cluster.pod(45);
+    cluster.service("web", Map.of("app", "web"), false);
+    cluster.service("web-peers", Map.of("app", "web"), true);
+    cluster.service("other", Map.of("app", "other"), false);
+    KubernetesIntegration k = started(vertx, client, settings());
+    PodFacts facts = k.facts().orElseThrow();
+    assertEquals(cluster.podUid(), facts.uid());
+    assertEquals(Duration.ofSeconds(45), facts.terminationGrace().orElseThrow());
+    assertEquals(List.of("web"), facts.services());
+    assertEquals(List.of("web-peers"), facts.notReadyServices());
+  }
+
+  @Test
+  void waitEndsOnlyWhenTheWatchShowsThePodNeitherReadyNorServing(Vertx vertx) {
+    webService();
+    cluster.slice("web-a", "web", true, true);
+    KubernetesIntegration k = started(vertx, client, settings());
+    long start = System.nanoTime();
+    Future<ShutdownReport> report = preDrain(vertx, k);
+    // As the controller does: terminating (ready=false) at once, serving=false only after readiness fails.
+    vertx.setTimer(300, id -> cluster.flip("web-a", "web", false, true));
+    vertx.setTimer(900, id -> cluster.flip("web-a", "web", false, false));
+    JsonObject details = waitDetails(Await.result(report));
+    long tookMs = (System.nanoTime() - start) / 1_000_000;
+    assertEquals("drained", details.getString("outcome"), details.encode());
+    assertTrue(details.getLong("endpointsDrainedMs") >= 850, "ready=false alone must not end the wait: " + details);
+    assertTrue(details.getLong("waitedMs") >= details.getLong("endpointsDrainedMs") + 190, "propagation delay: " + details);
+    assertTrue(tookMs < FIXED_DELAY.toMillis(), "took " + tookMs + " ms: the fixed delay was used, not the watch");
+  }
+
+  @Test
+  void everySliceOfEveryServiceMustShowThePodOut(Vertx vertx) {
+    webService();
+    cluster.service("web-canary", Map.of("app", "web"), false);
+    cluster.slice("web-a", "web", true, true);
+    cluster.slice("web-b", "web", true, true);
+    cluster.slice("canary-a", "web-canary", true, true);
+    KubernetesIntegration k = started(vertx, client, settings());
+    Future<ShutdownReport> report = preDrain(vertx, k);
+    vertx.setTimer(200, id -> {
+      cluster.flip("web-a", "web", false, false);
+      cluster.flip("web-b", "web", false, false);
+    });
+    vertx.setTimer(800, id -> cluster.admin.discovery().v1().endpointSlices().inNamespace(MockCluster.NAMESPACE)
+        .withName("canary-a").delete()); // a slice that no longer lists the pod counts as out
+    JsonObject details = waitDetails(Await.result(report));
+    assertEquals("drained", details.getString("outcome"), details.encode());
+    assertTrue(details.getLong("endpointsDrainedMs") >= 750, "the canary slice was still routing: " + details);
+  }
+
+  @Test
+  void servicesThatPublishNotReadyAddressesAreIgnored(Vertx vertx) {
+    cluster.pod(30);
+    cluster.service("web-peers", Map.of("app", "web"), true);
+    cluster.slice("peers-a", "web-peers", true, true); // would never flip
+    KubernetesIntegration k = started(vertx, client, settings());
+    JsonObject details = waitDetails(Await.result(preDrain(vertx, k)));
+    assertEquals("no-service", details.getString("outcome"));
+  }
+
+  @Test
+  void podBehindNoServiceSkipsTheWait(Vertx vertx) {
+    cluster.pod(30);
+    KubernetesIntegration k = started(vertx, client, settings());
+    ShutdownReport report = Await.result(preDrain(vertx, k));
+    assertEquals("no-service", waitDetails(report).getString("outcome"));
+    assertTrue(report.phases().get("pre-drain-wait").duration().toMillis() < 500);
+  }
+
+  @Test
+  void waitIsBoundedByItsShareOfTheBudget(Vertx vertx) {
+    webService();
+    cluster.slice("web-a", "web", true, true); // never flips
+    KubernetesIntegration k = started(vertx, client, settings("GRACEFUL_ENDPOINT_WAIT_SHARE", "10%"));
+    ShutdownReport report = Await.result(preDrain(vertx, k));
+    JsonObject details = waitDetails(report);
+    assertEquals("bound", details.getString("outcome"));
+    long ms = report.phases().get("pre-drain-wait").duration().toMillis();
+    assertTrue(ms >= 1900 && ms < 3000, "10% of a 20 s budget, waited " + ms + " ms");
+  }
+
+  @Test
+  void aWatchCutMidWaitIsResumed(Vertx vertx) {
+    webService();
+    cluster.slice("web-a", "web", true, true);
+    try (FaultyTcpProxy proxy = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
+         KubernetesClient viaProxy = MockCluster.clientAt(proxy.port())) {
+      KubernetesIntegration k = started(vertx, viaProxy, settings());
+      Future<ShutdownReport> report = preDrain(vertx, k);
+      vertx.setTimer(400, id -> proxy.cutAll());
+      vertx.setTimer(900, id -> cluster.flip("web-a", "web", false, false));
+      JsonObject details = waitDetails(Await.result(report));
+      assertEquals("drained", details.getString("outcome"), details.encode());
+      assertTrue(details.getLong("waitedMs") < FIXED_DELAY.toMillis(), details.encode());
+    }
+  }
+
+  @Test
+  void forbiddenFallsBackToTheFixedDelayWithTheCause(Vertx vertx) {
+    webService();
+    cluster.slice("web-a", "web", true, true);
+    KubernetesIntegration k = started(vertx, client, settings());
+    cluster.forbidden = path -> path.contains("endpointslices");
+    ShutdownReport report = Await.result(preDrain(vertx, k));
+    JsonObject details = waitDetails(report);
+    assertEquals("fallback", details.getString("outcome"), details.encode());
+    assertTrue(details.getString("fallbackCause").contains("403 Forbidden"), details.encode());
+    long ms = report.phases().get("pre-drain-wait").duration().toMillis();
+    assertTrue(ms >= FIXED_DELAY.toMillis() - 50 && ms < FIXED_DELAY.toMillis() + 1000, "fixed delay, waited " + ms + " ms");
+  }
+
+  @Test
+  void apiServerDownAtShutdownUsesTheGracePeriodAndTheFixedDelay(Vertx vertx) {
+    webService();
+    cluster.slice("web-a", "web", true, true);
+    try (FaultyTcpProxy proxy = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
+         KubernetesClient viaProxy = MockCluster.clientAt(proxy.port())) {
+      KubernetesIntegration k = started(vertx, viaProxy, settings());
+      proxy.down();
+      ShutdownReport report = Await.result(preDrain(vertx, k));
+      JsonObject deadline = report.phases().get("deadline").result().details();
+      assertEquals("terminationGracePeriodSeconds", deadline.getString("source"), deadline.encode());
+      assertEquals(29_000, deadline.getLong("budgetMs"));
+      JsonObject details = waitDetails(report);
+      assertEquals("fallback", details.getString("outcome"), details.encode());
+      assertTrue(details.getString("fallbackCause").contains("API server unreachable"), details.encode());
+      long ms = report.phases().get("pre-drain-wait").duration().toMillis();
+      assertTrue(ms < FIXED_DELAY.toMillis() + 1000, "waited " + ms + " ms");
+    }
+  }
+
+  @Test
+  void apiServerTooSlowNeverHangsTheShutdown(Vertx vertx) {
+    webService();
+    cluster.slice("web-a", "web", true, true);
+    try (FaultyTcpProxy proxy = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
+         KubernetesClient viaProxy = MockCluster.clientAt(proxy.port())) {
+      KubernetesIntegration k = started(vertx, viaProxy, settings());
+      proxy.mode(FaultyTcpProxy.Mode.HOLD);
+      proxy.cutAll();
+      long start = System.nanoTime();
+      ShutdownReport report = Await.result(preDrain(vertx, k));
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertEquals("fallback", waitDetails(report).getString("outcome"), waitDetails(report).encode());
+      assertTrue(ms < FIXED_DELAY.toMillis() + 2500, "a silent API server held the shutdown for " + ms + " ms");
+    }
+  }
+
+  @Test
+  void deadlineComesFromTheDeletionTimestamp(Vertx vertx) {
+    webService();
+    KubernetesIntegration k = started(vertx, client, settings("GRACEFUL_DEADLINE_MARGIN", "1s"));
+    Instant deletion = Instant.now().plusSeconds(6).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    cluster.deleting(deletion, 6);
+    ShutdownBudget budget = new ShutdownBudget(vertx, CONFIGURED_BUDGET);
+    Instant signalled = Instant.now();
+    ShutdownReport report = Await.result(new ShutdownCoordinator(
+        k.beforeDrain(signalled, CONFIGURED_BUDGET, FIXED_DELAY, STOP_RESERVE), (n, d) -> { }).run(budget));
+    JsonObject deadline = report.phases().get("deadline").result().details();
+    assertEquals("deletionTimestamp", deadline.getString("source"), deadline.encode());
+    long expected = Duration.between(signalled, deletion).minusSeconds(1).toMillis();
+    assertEquals(expected, deadline.getLong("budgetMs"), 5);
+    assertEquals(expected, budget.total().toMillis(), 5);
+    // The configured waits shrink with the budget, so the drain keeps its share.
+    assertEquals(FIXED_DELAY.toMillis() * expected / CONFIGURED_BUDGET.toMillis(), budget.scaled(FIXED_DELAY).toMillis(), 5);
+  }
+
+  @Test
+  void podNotFoundDegradesInAutoModeAndFailsWhenRequired(Vertx vertx) {
+    KubernetesIntegration auto = KubernetesIntegration.using(client, IDENTITY, settings("GRACEFUL_KUBERNETES", "auto"), vertx);
+    Await.result(auto.start());
+    assertTrue(auto.facts().isEmpty());
+    assertEquals(List.of("pre-drain-wait"), auto.beforeDrain(Instant.now(), CONFIGURED_BUDGET, FIXED_DELAY, STOP_RESERVE)
+        .stream().map(p -> p.name()).toList());
+
+    KubernetesIntegration required = KubernetesIntegration.using(client, IDENTITY, settings(), vertx);
+    Throwable failure = Await.failure(required.start());
+    assertTrue(failure.getMessage().contains("pod shop/web-1 not found"), failure.getMessage());
+  }
+
+  @Test
+  void forbiddenPodReadAtStartNamesTheCause(Vertx vertx) {
+    cluster.pod(30);
+    cluster.forbidden = path -> path.startsWith("/api/v1/namespaces/shop/pods");
+    Throwable failure = Await.failure(KubernetesIntegration.using(client, IDENTITY, settings(), vertx).start());
+    assertTrue(failure.getMessage().contains("get pod shop/web-1 failed: 403 Forbidden"), failure.getMessage());
+  }
+}

@@ -1,0 +1,132 @@
+package dev.graceful.runtime.kubernetes;
+
+import static dev.graceful.runtime.kubernetes.MockCluster.IDENTITY;
+import static dev.graceful.runtime.kubernetes.MockCluster.NAMESPACE;
+import static dev.graceful.runtime.kubernetes.MockCluster.POD;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graceful.runtime.GracefulRuntime;
+import dev.graceful.runtime.config.ConfigLoader;
+import dev.graceful.runtime.demo.DemoRouter;
+import dev.graceful.runtime.fixtures.FailingStartVerticle;
+import dev.graceful.runtime.lifecycle.LifecycleState;
+import dev.graceful.runtime.shutdown.ShutdownReport;
+import dev.graceful.runtime.support.Await;
+import dev.graceful.runtime.support.Http;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The whole runtime with the Kubernetes features on, against the mock API server. */
+@ExtendWith(VertxExtension.class)
+class KubernetesRuntimeTest {
+
+  private static final String GATE = "graceful.dev/serving";
+
+  private MockCluster cluster;
+  private KubernetesClient client;
+  private GracefulRuntime runtime;
+
+  @BeforeEach
+  void cluster() {
+    cluster = new MockCluster();
+    client = MockCluster.clientAt(cluster.server.getPort());
+  }
+
+  @AfterEach
+  void close() {
+    if (runtime != null) {
+      Await.result(runtime.close());
+    }
+    client.close();
+    cluster.close();
+  }
+
+  private GracefulRuntime.Builder runtime(String... overrides) {
+    Map<String, String> env = new HashMap<>(Map.of(
+        "GRACEFUL_HOST", "127.0.0.1", "GRACEFUL_HTTP_PORT", "0", "GRACEFUL_GRPC_PORT", "0", "GRACEFUL_MANAGEMENT_PORT", "0",
+        "GRACEFUL_DRAIN_DELAY", "5s", "GRACEFUL_SHUTDOWN_TIMEOUT", "20s", "GRACEFUL_STOP_TIMEOUT", "2s",
+        "GRACEFUL_PROPAGATION_DELAY", "100ms", "GRACEFUL_KUBERNETES", "true", "GRACEFUL_READINESS_GATE", GATE));
+    for (int i = 0; i < overrides.length; i += 2) {
+      env.put(overrides[i], overrides[i + 1]);
+    }
+    return GracefulRuntime.builder().config(ConfigLoader.load(env)).kubernetes(client, IDENTITY);
+  }
+
+  private Optional<String> gate() {
+    return Optional.ofNullable(cluster.admin.pods().inNamespace(NAMESPACE).withName(POD).get().getStatus())
+        .flatMap(s -> s.getConditions().stream().filter(c -> GATE.equals(c.getType())).findFirst())
+        .map(PodCondition::getStatus);
+  }
+
+  private List<String> eventReasons() {
+    return cluster.admin.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+        .filter(e -> POD.equals(e.getInvolvedObject().getName()) && "Pod".equals(e.getInvolvedObject().getKind()))
+        .map(Event::getReason).toList();
+  }
+
+  @Test
+  void readinessGateFollowsTheLifecycleAndEventsTellTheShutdown(Vertx vertx) {
+    cluster.pod(30, GATE);
+    cluster.service("web", Map.of("app", "web"), false);
+    cluster.slice("web-a", "web", true, true);
+    runtime = runtime().http(DemoRouter::create).build();
+    Await.result(runtime.start());
+    assertEquals(Optional.of("True"), gate(), "the gate turns True when the runtime is ready");
+
+    // Stand in for the EndpointSlice controller: once the gate is False, the pod is neither ready nor serving.
+    runtime.lifecycle().onChange(state -> {
+      if (state == LifecycleState.DRAINING) {
+        vertx.setPeriodic(50, id -> {
+          if (gate().equals(Optional.of("False"))) {
+            vertx.cancelTimer(id);
+            cluster.flip("web-a", "web", false, false);
+          }
+        });
+      }
+    });
+    Future<Http.Reply> inFlight = Http.get(vertx.createHttpClient(), runtime.port("http"), "/delay?ms=300");
+    ShutdownReport report = Await.result(runtime.shutdown());
+    assertEquals(200, Await.result(inFlight).status());
+
+    assertFalse(report.forced(), report.toJson().encode());
+    assertEquals(List.of("readiness-down", "readiness-gate", "deadline", "pre-drain-wait", "drain", "stop-verticles"),
+        List.copyOf(report.phases().keySet()));
+    assertEquals(Optional.of("False"), gate());
+    assertEquals("drained", report.detail("pre-drain-wait", "outcome"));
+    assertTrue(report.phases().get("pre-drain-wait").duration().toMillis() < 5000,
+        "the watch, not the 5 s fixed delay, ended the wait: " + report.toJson().encode());
+    assertEquals("terminationGracePeriodSeconds", report.detail("deadline", "source"), "no deletion in this test");
+    assertTrue(eventReasons().containsAll(List.of("ShutdownStarted", "EndpointsDrained", "ShutdownCompleted")), eventReasons().toString());
+  }
+
+  @Test
+  void aFailedStartIsRecordedOnThePod() {
+    cluster.pod(30);
+    runtime = runtime("GRACEFUL_READINESS_GATE", "").verticle("failing", FailingStartVerticle::new).build();
+    Await.failure(runtime.start());
+    // Events are sent in the background; the runtime's run() waits for them before exiting.
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!eventReasons().contains("StartFailed")) {
+      assertTrue(System.nanoTime() < deadline, "no StartFailed event: " + eventReasons());
+    }
+    Event event = cluster.admin.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+        .filter(e -> "StartFailed".equals(e.getReason())).findFirst().orElseThrow();
+    assertEquals("Warning", event.getType());
+    assertTrue(event.getMessage().contains("database unreachable (fixture)"), event.getMessage());
+  }
+}

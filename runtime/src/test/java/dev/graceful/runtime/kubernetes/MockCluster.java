@@ -1,0 +1,141 @@
+package dev.graceful.runtime.kubernetes;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.function.Predicate;
+
+/**
+ * fabric8's mock API server in CRUD mode (expectations, where set, answer first) with one pod, {@code shop/web-1},
+ * and helpers to shape its Services and EndpointSlices.
+ */
+final class MockCluster implements AutoCloseable {
+
+  static final String NAMESPACE = "shop";
+  static final String POD = "web-1";
+  /** The uid the runtime learns; the mock server assigns the real one when the pod is created. */
+  static final String POD_UID = "0b6c3a0e-1111-4e7c-9a53-000000000001";
+  private volatile String podUid = POD_UID;
+  static final PodIdentity IDENTITY = new PodIdentity(POD, NAMESPACE, Optional.of("127.0.0.11"));
+
+  final KubernetesMockServer server;
+  /** Requests whose path matches answer 403 Forbidden, as with a Role that lacks the rule. */
+  volatile Predicate<String> forbidden = path -> false;
+  /** A client straight to the mock server, for arranging and inspecting. */
+  final KubernetesClient admin;
+
+  MockCluster() {
+    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+    KubernetesMixedDispatcher dispatcher = new KubernetesMixedDispatcher(responses) {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        if (forbidden.test(request.getPath())) {
+          return new MockResponse().setResponseCode(403).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+              + "\"status\":\"Failure\",\"reason\":\"Forbidden\",\"code\":403,\"message\":\"" + request.getPath()
+              + " is forbidden: User \\\"system:serviceaccount:shop:web\\\" cannot list resource\"}");
+        }
+        return super.dispatch(request);
+      }
+    };
+    server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
+        dispatcher, false);
+    server.init();
+    admin = clientAt(server.getPort());
+  }
+
+  /** A client like the runtime's: short timeouts, no retries, quick watch reconnects. */
+  static KubernetesClient clientAt(int port) {
+    return new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+        .withMasterUrl("http://127.0.0.1:" + port)
+        .withNamespace(NAMESPACE)
+        .withRequestTimeout(1000)
+        .withConnectionTimeout(1000)
+        .withRequestRetryBackoffLimit(0)
+        .withWatchReconnectInterval(100)
+        .build()).build();
+  }
+
+  Pod pod(long terminationGraceSeconds, String... readinessGates) {
+    PodBuilder pod = new PodBuilder()
+        .withNewMetadata().withName(POD).withNamespace(NAMESPACE).withUid(POD_UID).addToLabels("app", "web").endMetadata()
+        .withNewSpec().withTerminationGracePeriodSeconds(terminationGraceSeconds).endSpec();
+    for (String gate : readinessGates) {
+      pod.editSpec().addNewReadinessGate().withConditionType(gate).endReadinessGate().endSpec();
+    }
+    Pod created = admin.pods().inNamespace(NAMESPACE).resource(pod.build()).create();
+    podUid = created.getMetadata().getUid();
+    return created;
+  }
+
+  String podUid() {
+    return podUid;
+  }
+
+  /** From now on, GETs of the pod answer that it is being deleted (the CRUD store ignores client-set deletion). */
+  void deleting(java.time.Instant deletionTimestamp, long gracePeriodSeconds) {
+    Pod pod = admin.pods().inNamespace(NAMESPACE).withName(POD).get();
+    pod.getMetadata().setDeletionTimestamp(deletionTimestamp.toString());
+    pod.getMetadata().setDeletionGracePeriodSeconds(gracePeriodSeconds);
+    server.expect().get().withPath("/api/v1/namespaces/" + NAMESPACE + "/pods/" + POD).andReturn(200, pod).always();
+  }
+
+  Service service(String name, Map<String, String> selector, boolean publishNotReadyAddresses) {
+    return admin.services().inNamespace(NAMESPACE).resource(new ServiceBuilder()
+        .withNewMetadata().withName(name).withNamespace(NAMESPACE).endMetadata()
+        .withNewSpec().withSelector(selector).withPublishNotReadyAddresses(publishNotReadyAddresses)
+        .addNewPort().withPort(80).endPort().endSpec()
+        .build()).create();
+  }
+
+  /** A slice of {@code service} listing this pod (and another pod, which must never matter) with the given conditions. */
+  EndpointSlice slice(String name, String service, Boolean ready, Boolean serving) {
+    return admin.discovery().v1().endpointSlices().inNamespace(NAMESPACE).resource(sliceObject(name, service, ready, serving))
+        .create();
+  }
+
+  /** Sets this pod's conditions in an existing slice, as the EndpointSlice controller does. */
+  void flip(String name, String service, Boolean ready, Boolean serving) {
+    admin.discovery().v1().endpointSlices().inNamespace(NAMESPACE).resource(sliceObject(name, service, ready, serving)).update();
+  }
+
+  private EndpointSlice sliceObject(String name, String service, Boolean ready, Boolean serving) {
+    return new EndpointSliceBuilder()
+        .withNewMetadata().withName(name).withNamespace(NAMESPACE)
+        .addToLabels(EndpointsDrainedWait.SERVICE_NAME_LABEL, service).endMetadata()
+        .withAddressType("IPv4")
+        .addNewEndpoint().addToAddresses("127.0.0.11")
+          .withNewConditions().withReady(ready).withServing(serving).withTerminating(!Boolean.TRUE.equals(ready)).endConditions()
+          .withNewTargetRef().withKind("Pod").withName(POD).withNamespace(NAMESPACE).withUid(podUid).endTargetRef()
+        .endEndpoint()
+        .addNewEndpoint().addToAddresses("127.0.0.12")
+          .withNewConditions().withReady(true).withServing(true).withTerminating(false).endConditions()
+          .withNewTargetRef().withKind("Pod").withName("web-2").withNamespace(NAMESPACE).withUid("other-uid").endTargetRef()
+        .endEndpoint()
+        .build();
+  }
+
+  @Override
+  public void close() {
+    admin.close();
+    server.destroy();
+  }
+}

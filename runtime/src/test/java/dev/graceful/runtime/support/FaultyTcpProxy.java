@@ -1,0 +1,103 @@
+package dev.graceful.runtime.support;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A loopback TCP proxy in front of a test server that can misbehave on demand: refuse connections (server down),
+ * swallow requests (server too slow), or cut every open connection (a watch closed mid-stream).
+ */
+public final class FaultyTcpProxy implements AutoCloseable {
+
+  /** How new connections are treated. */
+  public enum Mode { FORWARD, HOLD }
+
+  private final Vertx vertx;
+  private final NetClient client;
+  private final int targetPort;
+  private final Set<NetSocket> open = ConcurrentHashMap.newKeySet();
+  private volatile Mode mode = Mode.FORWARD;
+  private NetServer server;
+  private int port;
+
+  public FaultyTcpProxy(Vertx vertx, int targetPort) {
+    this.vertx = vertx;
+    this.targetPort = targetPort;
+    this.client = vertx.createNetClient();
+  }
+
+  public FaultyTcpProxy start() {
+    return listen(0);
+  }
+
+  private FaultyTcpProxy listen(int onPort) {
+    server = vertx.createNetServer().connectHandler(this::accept);
+    port = Await.result(server.listen(onPort, "127.0.0.1")).actualPort();
+    return this;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public void mode(Mode mode) {
+    this.mode = mode;
+  }
+
+  /** Closes every proxied connection: clients see their streams end. */
+  public void cutAll() {
+    open.forEach(NetSocket::close);
+  }
+
+  /** Stops listening and cuts every connection: new connections are refused. */
+  public void down() {
+    Await.result(server.close());
+    cutAll();
+  }
+
+  /** Listens again on the same port. */
+  public void up() {
+    listen(port);
+  }
+
+  private void accept(NetSocket downstream) {
+    open.add(downstream);
+    downstream.closeHandler(v -> open.remove(downstream));
+    if (mode == Mode.HOLD) {
+      downstream.pause(); // accept and never answer
+      return;
+    }
+    downstream.pause();
+    client.connect(targetPort, "127.0.0.1").onComplete(ar -> {
+      if (ar.failed()) {
+        downstream.close();
+        return;
+      }
+      NetSocket upstream = ar.result();
+      open.add(upstream);
+      upstream.closeHandler(v -> {
+        open.remove(upstream);
+        downstream.close();
+      });
+      downstream.closeHandler(v -> {
+        open.remove(downstream);
+        upstream.close();
+      });
+      downstream.pipeTo(upstream);
+      upstream.pipeTo(downstream);
+      downstream.resume();
+    });
+  }
+
+  @Override
+  public void close() {
+    if (server != null) {
+      server.close();
+    }
+    cutAll();
+  }
+}
