@@ -1,0 +1,66 @@
+package dev.graceful.helm;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.TemplateCommand;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The chart under test, rendered by Helm itself (helm-java) and parsed into fabric8's model. */
+final class Chart {
+
+  static final Path DIR = Path.of("graceful-runtime");
+  static final String RELEASE = "graceful-runtime";
+  static final String NAMESPACE = "default";
+
+  private Chart() {
+  }
+
+  /** Renders with the given {@code --set} values; throws Helm's error (schema, fail) as an exception. */
+  static String template(Map<String, Object> values) {
+    TemplateCommand template = new Helm(DIR).template().withName(RELEASE).withNamespace(NAMESPACE);
+    values.forEach(template::set);
+    return template.call();
+  }
+
+  static Rendered render(Map<String, Object> values) {
+    return new Rendered(parse(template(values)));
+  }
+
+  static List<HasMetadata> parse(String yaml) {
+    List<HasMetadata> objects = new ArrayList<>();
+    for (String doc : yaml.split("(?m)^---\\s*$")) {
+      String body = doc.lines().filter(l -> !l.startsWith("#")).reduce("", (a, b) -> a + b + "\n");
+      if (!body.isBlank()) {
+        objects.add(Serialization.unmarshal(body));
+      }
+    }
+    return objects;
+  }
+
+  /** The objects of one rendering. */
+  record Rendered(List<HasMetadata> objects) {
+
+    <T extends HasMetadata> Optional<T> find(Class<T> type) {
+      return objects.stream().filter(type::isInstance).map(type::cast).findFirst();
+    }
+
+    <T extends HasMetadata> T get(Class<T> type) {
+      return find(type).orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " rendered"));
+    }
+
+    Optional<GenericKubernetesResource> generic(String kind) {
+      return objects.stream().filter(o -> kind.equals(o.getKind()) && o instanceof GenericKubernetesResource)
+          .map(GenericKubernetesResource.class::cast).findFirst();
+    }
+
+    List<String> kinds() {
+      return objects.stream().map(HasMetadata::getKind).toList();
+    }
+  }
+}

@@ -1,0 +1,183 @@
+package dev.graceful.helm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ChartTest {
+
+  private static Container container(Deployment d) {
+    return d.getSpec().getTemplate().getSpec().getContainers().get(0);
+  }
+
+  private static Map<String, EnvVar> env(Deployment d) {
+    return container(d).getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> e));
+  }
+
+  private static int containerPort(Container c, String name) {
+    return c.getPorts().stream().filter(p -> name.equals(p.getName())).findFirst().orElseThrow().getContainerPort();
+  }
+
+  /** Each rule as "group|resource|verb,verb". */
+  private static List<String> rules(Role role) {
+    return role.getRules().stream().map((PolicyRule r) -> String.join(",", r.getApiGroups()) + "|"
+        + String.join(",", r.getResources()) + "|" + String.join(",", r.getVerbs())).sorted().toList();
+  }
+
+  @Test
+  void lintStrictIsClean() {
+    LintResult lint = new Helm(Chart.DIR).lint().strict().call();
+    assertFalse(lint.isFailed(), String.join("\n", lint.getMessages()));
+  }
+
+  @Test
+  void probesUseTheManagementPortWhichTheServiceNeverExposes() {
+    Chart.Rendered r = Chart.render(Map.of());
+    Deployment d = r.get(Deployment.class);
+    Container c = container(d);
+    int management = containerPort(c, "management");
+    assertEquals(9000, management);
+    assertEquals(String.valueOf(management), env(d).get("GRACEFUL_MANAGEMENT_PORT").getValue());
+    Map<String, Probe> probes = Map.of("/health/started", c.getStartupProbe(), "/health/live", c.getLivenessProbe(),
+        "/health/ready", c.getReadinessProbe());
+    probes.forEach((path, probe) -> {
+      assertEquals(path, probe.getHttpGet().getPath());
+      assertEquals("management", probe.getHttpGet().getPort().getStrVal());
+    });
+    assertTrue(c.getReadinessProbe().getPeriodSeconds() * c.getReadinessProbe().getFailureThreshold() <= 2,
+        "a draining pod must leave the endpoints within about 2 s even without the readiness gate");
+
+    Service service = r.get(Service.class);
+    assertEquals(List.of("http", "grpc"), service.getSpec().getPorts().stream().map(p -> p.getTargetPort().getStrVal()).toList());
+    assertTrue(service.getSpec().getPorts().stream().noneMatch(p -> p.getPort() == management));
+    assertEquals(d.getSpec().getSelector().getMatchLabels(), service.getSpec().getSelector());
+    assertTrue(d.getSpec().getTemplate().getMetadata().getLabels().entrySet().containsAll(service.getSpec().getSelector().entrySet()));
+  }
+
+  @Test
+  void gracePeriodIsWiredToThePodAndTheRuntime() {
+    Deployment d = Chart.render(Map.of("terminationGracePeriodSeconds", 45, "shutdown.deadlineMarginSeconds", 2)).get(Deployment.class);
+    assertEquals(45L, d.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds());
+    Map<String, EnvVar> env = env(d);
+    assertEquals("43s", env.get("GRACEFUL_SHUTDOWN_TIMEOUT").getValue());
+    assertEquals("2s", env.get("GRACEFUL_DEADLINE_MARGIN").getValue());
+    assertEquals("metadata.name", env.get("POD_NAME").getValueFrom().getFieldRef().getFieldPath());
+    assertEquals("metadata.namespace", env.get("POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath());
+    assertEquals("status.podIP", env.get("POD_IP").getValueFrom().getFieldRef().getFieldPath());
+    assertEquals(0, d.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal(),
+        "rollouts must not drop below the wanted capacity");
+  }
+
+  @Test
+  void rbacIsExactlyTheMinimalSet() {
+    Chart.Rendered r = Chart.render(Map.of());
+    Role role = r.get(Role.class);
+    assertEquals(List.of("discovery.k8s.io|endpointslices|list,watch", "|events|create", "|pods|get", "|services|list"), rules(role));
+    RoleBinding binding = r.get(RoleBinding.class);
+    ServiceAccount account = r.get(ServiceAccount.class);
+    assertEquals(role.getMetadata().getName(), binding.getRoleRef().getName());
+    assertEquals(account.getMetadata().getName(), binding.getSubjects().get(0).getName());
+    assertEquals(account.getMetadata().getName(), r.get(Deployment.class).getSpec().getTemplate().getSpec().getServiceAccountName());
+  }
+
+  @Test
+  void readinessGateAddsTheConditionThePermissionAndTheSetting() {
+    Chart.Rendered r = Chart.render(Map.of("readinessGate.enabled", true));
+    Deployment d = r.get(Deployment.class);
+    assertEquals("graceful.dev/serving", d.getSpec().getTemplate().getSpec().getReadinessGates().get(0).getConditionType());
+    assertEquals("graceful.dev/serving", env(d).get("GRACEFUL_READINESS_GATE").getValue());
+    assertTrue(rules(r.get(Role.class)).contains("|pods/status|patch"));
+    assertTrue(Chart.render(Map.of()).get(Deployment.class).getSpec().getTemplate().getSpec().getReadinessGates().isEmpty());
+  }
+
+  @Test
+  void securityContextIsHardened() {
+    Deployment d = Chart.render(Map.of()).get(Deployment.class);
+    PodSpec pod = d.getSpec().getTemplate().getSpec();
+    assertTrue(pod.getSecurityContext().getRunAsNonRoot());
+    assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
+    var c = container(d).getSecurityContext();
+    assertTrue(c.getReadOnlyRootFilesystem());
+    assertFalse(c.getAllowPrivilegeEscalation());
+    assertEquals(List.of("ALL"), c.getCapabilities().getDrop());
+    assertEquals("/tmp", container(d).getVolumeMounts().get(0).getMountPath());
+    assertEquals("tmp", pod.getVolumes().get(0).getName());
+    assertTrue(pod.getVolumes().get(0).getEmptyDir() != null);
+  }
+
+  @Test
+  void standardLabelsEverywhere() {
+    for (var o : Chart.render(Map.of("serviceMonitor.enabled", true, "autoscaling.enabled", true)).objects()) {
+      Map<String, String> labels = o.getMetadata().getLabels();
+      for (String key : List.of("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+          "app.kubernetes.io/managed-by", "helm.sh/chart")) {
+        assertTrue(labels.containsKey(key), o.getKind() + " lacks " + key);
+      }
+    }
+  }
+
+  @Test
+  void optionalObjects() {
+    Chart.Rendered defaults = Chart.render(Map.of());
+    assertEquals(java.util.Set.of("ServiceAccount", "Role", "RoleBinding", "Service", "Deployment", "PodDisruptionBudget"),
+        java.util.Set.copyOf(defaults.kinds()));
+    assertEquals(6, defaults.kinds().size());
+    assertEquals(1, defaults.get(PodDisruptionBudget.class).getSpec().getMaxUnavailable().getIntVal());
+
+    Chart.Rendered all = Chart.render(Map.of("autoscaling.enabled", true, "serviceMonitor.enabled", true));
+    assertEquals(10, all.get(HorizontalPodAutoscaler.class).getSpec().getMaxReplicas());
+    assertNull(all.get(Deployment.class).getSpec().getReplicas(), "the HPA owns the replica count");
+    assertTrue(all.generic("ServiceMonitor").isPresent());
+    Service metrics = all.objects().stream().filter(o -> o instanceof Service && o.getMetadata().getName().endsWith("-metrics"))
+        .map(Service.class::cast).findFirst().orElseThrow();
+    assertTrue(metrics.getSpec().getPublishNotReadyAddresses(), "scraping continues while a pod drains, and the runtime ignores it");
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(delimiter = '|', value = {
+      "terminationGracePeriodSeconds | thirty | '/terminationGracePeriodSeconds'",
+      "terminationGracePeriodSeconds | 1      | '/terminationGracePeriodSeconds'",
+      "replicaCount                  | -1     | '/replicaCount'",
+      "service.type                  | Public | '/service/type': value must be one of 'ClusterIP', 'NodePort', 'LoadBalancer'",
+      "ports.http                    | 70000  | '/ports/http': maximum: got 70,000, want 65,535",
+      "shutdown.endpointWaitShare    | 95%    | '/shutdown/endpointWaitShare'",
+      "shutdown.propagationDelay     | 2      | '/shutdown/propagationDelay'",
+      "readinessGate.conditionType   | bad gate! | '/readinessGate/conditionType'",
+      "replicas                      | 3      | 'replicas' not allowed",
+      "verticles                     | 'com.example.A;rm -rf' | '/verticles'",
+  })
+  void badValuesAreRejectedNamingTheValue(String key, String value, String named) {
+    Exception e = assertThrows(Exception.class, () -> Chart.template(Map.of(key, value)));
+    assertTrue(e.getMessage().contains(named), e.getMessage());
+  }
+
+  @Test
+  void gracePeriodTooShortForTheWaitsIsRejected() {
+    Exception e = assertThrows(Exception.class, () -> Chart.template(Map.of("terminationGracePeriodSeconds", 10)));
+    assertTrue(e.getMessage().contains("shutdown.drainDelaySeconds + shutdown.stopTimeoutSeconds (10) must be less than"
+        + " terminationGracePeriodSeconds - shutdown.deadlineMarginSeconds (9)"), e.getMessage());
+  }
+}
