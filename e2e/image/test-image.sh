@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Builds the project's Dockerfile with podman on the local Java 21 base, runs the container as the Helm chart
+# would (non-root, read-only root filesystem, writable /tmp, no capabilities, host network on its own loopback
+# address), checks the probes, sends SIGTERM with a request in flight, and checks that the request completed
+# and the container exited 0. Prints "N passed, N failed" and exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source e2e/podman/env.sh
+
+IMAGE=localhost/graceful-runtime:test
+ADDR="${GRACEFUL_TEST_ADDR:-127.0.0.42}"
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+HTTP=$(free_port); GRPC=$(free_port); MGMT=$(free_port)
+NAME="graceful-image-test-$$"
+passed=0; failed=0
+check() { # check "what" command...
+  local what="$1"; shift
+  if "$@"; then echo "PASS $what"; passed=$((passed + 1)); else echo "FAIL $what"; failed=$((failed + 1)); fi
+}
+wait_for() { # wait_for seconds command...: polls an observable condition, bounded
+  local until=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$until" ] || return 1
+    sleep 0.2
+  done
+}
+cleanup() { podman rm -f "$NAME" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+[ -f runtime/target/graceful-runtime.jar ] || mvn -B -q -pl runtime -am package -DskipTests
+podman build -q --build-arg BASE_IMAGE="$BASE_IMAGE" -t "$IMAGE" . >/dev/null
+
+java_version=$(podman run --rm --entrypoint java "$IMAGE" -version 2>&1 | head -1)
+check "the base runs Java 21 ($java_version)" grep -q '"21' <<<"$java_version"
+user=$(podman image inspect "$IMAGE" --format '{{.Config.User}}')
+check "the image runs as non-root user ($user)" test "$user" = "10001:10001"
+
+podman run -d --name "$NAME" --network host --read-only --tmpfs /tmp:rw,size=64m \
+  --cap-drop ALL --security-opt no-new-privileges \
+  -e GRACEFUL_HOST="$ADDR" -e GRACEFUL_HTTP_PORT="$HTTP" -e GRACEFUL_GRPC_PORT="$GRPC" \
+  -e GRACEFUL_MANAGEMENT_PORT="$MGMT" -e GRACEFUL_DRAIN_DELAY=1s \
+  "$IMAGE" >/dev/null
+
+check "startup probe turns 200" wait_for 60 curl -sf "http://$ADDR:$MGMT/health/started"
+check "readiness probe turns 200" wait_for 10 curl -sf "http://$ADDR:$MGMT/health/ready"
+check "liveness probe answers 200" curl -sf "http://$ADDR:$MGMT/health/live" -o /dev/null
+pid1=$(podman exec "$NAME" cat /proc/1/cmdline | tr '\0' ' ')
+check "java is PID 1 ($pid1)" grep -q '^java ' <<<"$pid1"
+
+reply=$(mktemp)
+curl -s -i "http://$ADDR:$HTTP/delay?ms=3000" > "$reply" &
+curl_pid=$!
+check "the request shows as in flight" wait_for 10 sh -c \
+  "curl -s http://$ADDR:$MGMT/metrics | grep -q 'graceful_requests_in_flight{kind=\"http\",server=\"http\"} 1.0'"
+podman kill --signal TERM "$NAME" >/dev/null
+check "readiness turns 503 after SIGTERM" wait_for 5 sh -c \
+  "test \$(curl -s -o /dev/null -w '%{http_code}' http://$ADDR:$MGMT/health/ready) = 503"
+exit_code=$(timeout 40 podman wait "$NAME" || echo timeout)
+wait "$curl_pid" || true
+check "the in-flight request completed with 200" grep -q '^HTTP/1.1 200' "$reply"
+check "its body is complete" grep -q 'delayed 3000 ms' "$reply"
+check "the container exited 0 (got $exit_code)" test "$exit_code" = 0
+check "the log ends with a clean shutdown summary" sh -c "podman logs $NAME 2>&1 | grep -q '\"outcome\":\"clean\"'"
+if [ "$failed" -gt 0 ]; then
+  echo "--- container log"; podman logs "$NAME" 2>&1 | tail -40
+fi
+
+# The user path from the README: FROM the image, copy a jar into /app/ext, set GRACEFUL_VERTICLES.
+USER_IMAGE=localhost/hello-module:test
+USER_NAME="graceful-user-image-test-$$"
+trap 'cleanup; podman rm -f "$USER_NAME" >/dev/null 2>&1 || true' EXIT
+examples/hello-module/build.sh
+podman build -q --build-arg RUNTIME_IMAGE="$IMAGE" -t "$USER_IMAGE" examples/hello-module >/dev/null
+podman run -d --name "$USER_NAME" --network host --read-only --tmpfs /tmp:rw,size=64m --cap-drop ALL \
+  -e GRACEFUL_HOST="$ADDR" -e GRACEFUL_HTTP_PORT="$HTTP" -e GRACEFUL_GRPC_PORT="$GRPC" \
+  -e GRACEFUL_MANAGEMENT_PORT="$MGMT" -e GRACEFUL_DRAIN_DELAY=0 "$USER_IMAGE" >/dev/null
+check "a derived image runs the user's module" wait_for 60 sh -c "curl -sf http://$ADDR:$HTTP/hello | grep -q 'hello from a module'"
+check "and not the demo" sh -c "test \$(curl -s -o /dev/null -w '%{http_code}' 'http://$ADDR:$HTTP/delay?ms=1') = 404"
+podman kill --signal TERM "$USER_NAME" >/dev/null
+user_exit=$(timeout 40 podman wait "$USER_NAME" || echo timeout)
+check "the derived image exits 0 on SIGTERM (got $user_exit)" test "$user_exit" = 0
+echo "image: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

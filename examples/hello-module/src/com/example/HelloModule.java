@@ -1,0 +1,18 @@
+package com.example;
+
+import dev.graceful.runtime.GracefulRuntime;
+import dev.graceful.runtime.RuntimeModule;
+import io.vertx.ext.web.Router;
+
+/** A user's application: one HTTP route, served and drained by the runtime. */
+public class HelloModule implements RuntimeModule {
+
+  @Override
+  public void configure(GracefulRuntime.Builder runtime) {
+    runtime.http(vertx -> {
+      Router router = Router.router(vertx);
+      router.get("/hello").handler(ctx -> ctx.response().end("hello from a module\n"));
+      return router;
+    });
+  }
+}
