@@ -3,7 +3,6 @@ package dev.graceful.runtime.kubernetes;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.vertx.core.Future;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -75,9 +74,5 @@ final class PodEvents {
   /** Completes when every event sent so far has been written or failed; each is bounded by the API timeout. */
   Future<Void> flush() {
     return Future.join(List.copyOf(pending)).<Void>mapEmpty().otherwiseEmpty();
-  }
-
-  static String ms(Duration d) {
-    return d.toMillis() + " ms";
   }
 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.graceful.runtime.demo.grpc.DelayReply;
 import dev.graceful.runtime.demo.grpc.DelayRequest;
 import dev.graceful.runtime.demo.grpc.DemoGrpcClient;
-import dev.graceful.runtime.demo.grpc.Tick;
 import dev.graceful.runtime.demo.grpc.TicksRequest;
 import dev.graceful.runtime.support.Await;
 import dev.graceful.runtime.support.ChildRuntime;
