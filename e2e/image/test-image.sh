@@ -27,10 +27,11 @@ wait_for() { # wait_for seconds command...: polls an observable condition, bound
 cleanup() { podman rm -f "$NAME" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
-[ -f runtime/target/graceful-runtime.jar ] || mvn -B -q -pl runtime -am package -DskipTests
-podman build -q --build-arg BASE_IMAGE="$BASE_IMAGE" -t "$IMAGE" . >/dev/null
+e2e/podman/build-image.sh "$IMAGE"
 
-java_version=$(podman run --rm --entrypoint java "$IMAGE" -version 2>&1 | head -1)
+# Whole output first: `| head -1` would close the pipe early and fail the run with SIGPIPE under pipefail.
+java_version=$(podman run --rm --entrypoint java "$IMAGE" -version 2>&1)
+java_version=${java_version%%$'\n'*}
 check "the base runs Java 21 ($java_version)" grep -q '"21' <<<"$java_version"
 user=$(podman image inspect "$IMAGE" --format '{{.Config.User}}')
 check "the image runs as non-root user ($user)" test "$user" = "10001:10001"

@@ -35,6 +35,18 @@ final class E2eEnvironment {
     }
   }
 
+  /** Podman as above, and Go to build the control plane (installed on the project's machines). */
+  static void assumeControlPlane() {
+    assumePodman();
+    if (!onPath("go") && !Files.isExecutable(Path.of("/usr/local/go/bin/go"))) {
+      String why = "Go is not installed: the control plane is built from Go modules";
+      if (required()) {
+        throw new AssertionError("GRACEFUL_E2E=require but " + why);
+      }
+      Assumptions.abort(why);
+    }
+  }
+
   private static boolean onPath(String command) {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
       if (Files.isExecutable(Path.of(dir, command))) {

@@ -37,13 +37,15 @@ final class KubernetesApi {
   <T> Future<T> call(String what, Callable<T> call) {
     Promise<T> result = Promise.promise();
     long timer = vertx.setTimer(timeout.toMillis(), id -> result.tryFail(
-        new KubernetesCallException(what, "no answer within " + timeout.toMillis() + " ms", null)));
+        new KubernetesCallException(what, "no answer within " + timeout.toMillis() + " ms", null, true)));
     vertx.<T>executeBlocking(call, false).onComplete(ar -> {
       vertx.cancelTimer(timer);
       if (ar.succeeded()) {
         result.tryComplete(ar.result());
       } else {
-        result.tryFail(new KubernetesCallException(what, describe(ar.cause()), ar.cause()));
+        String why = describe(ar.cause());
+        result.tryFail(new KubernetesCallException(what, why, ar.cause(),
+            why.startsWith("API server unreachable") || why.startsWith("API server too slow")));
       }
     });
     return result.future();
@@ -76,8 +78,21 @@ final class KubernetesApi {
 
   /** A call to the API server failed; the message says which call and why. */
   static final class KubernetesCallException extends RuntimeException {
+
+    private final boolean transientFailure;
+
     KubernetesCallException(String what, String why, Throwable cause) {
+      this(what, why, cause, false);
+    }
+
+    KubernetesCallException(String what, String why, Throwable cause, boolean transientFailure) {
       super(what + " failed: " + why, cause);
+      this.transientFailure = transientFailure;
+    }
+
+    /** A timeout or an unreachable server: worth another try. A 403 or 404 is not. */
+    boolean isTransient() {
+      return transientFailure;
     }
   }
 }

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,9 +93,13 @@ public final class KubernetesIntegration {
     return Optional.of(new KubernetesIntegration(client, true, identity.get(), settings, vertx));
   }
 
-  /** Reads the pod and its Services once. Fails only when Kubernetes is required; otherwise warns and degrades. */
+  /**
+   * Reads the pod and its Services once, retrying timeouts and an unreachable server for up to ten API timeouts (the
+   * first call of a cold JVM in a busy pod can be slow). Fails only when Kubernetes is required; otherwise warns
+   * and degrades.
+   */
   public Future<Void> start() {
-    return pod.readFacts().map(found -> {
+    return readFacts(System.nanoTime() + settings.apiTimeout().multipliedBy(10).toNanos(), 0).map(found -> {
       facts = Optional.of(found);
       events.podUid(found.uid());
       LOG.info("kubernetes: pod " + identity + ", termination grace period "
@@ -110,6 +115,19 @@ public final class KubernetesIntegration {
       }
       LOG.warning("kubernetes: " + e.getMessage() + "; continuing without the endpoint wait and the pod's deadline");
       return Future.succeededFuture();
+    });
+  }
+
+  private Future<PodFacts> readFacts(long deadlineNanos, int attempt) {
+    return pod.readFacts().recover(e -> {
+      boolean retry = e instanceof KubernetesApi.KubernetesCallException k && k.isTransient() && System.nanoTime() < deadlineNanos;
+      if (!retry) {
+        return Future.failedFuture(e);
+      }
+      LOG.info("kubernetes: " + e.getMessage() + "; retrying");
+      Promise<PodFacts> next = Promise.promise();
+      vertx.setTimer(Math.min(250L << attempt, 2000), id -> readFacts(deadlineNanos, attempt + 1).onComplete(next));
+      return next.future();
     });
   }
 

@@ -262,6 +262,23 @@ class EndpointWaitTest {
   }
 
   @Test
+  void aSilentApiServerAtStartIsRetriedUntilItAnswers(Vertx vertx) {
+    webService();
+    try (FaultyTcpProxy proxy = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
+         KubernetesClient viaProxy = MockCluster.clientAt(proxy.port())) {
+      proxy.mode(FaultyTcpProxy.Mode.HOLD);
+      KubernetesIntegration k = KubernetesIntegration.using(viaProxy, IDENTITY, settings("GRACEFUL_KUBERNETES", "auto"), vertx);
+      Future<Void> started = k.start();
+      vertx.setTimer(1500, id -> {
+        proxy.mode(FaultyTcpProxy.Mode.FORWARD);
+        proxy.cutAll();
+      });
+      Await.result(started);
+      assertEquals(List.of("web"), k.facts().orElseThrow().services(), "a slow first answer must not disable the features");
+    }
+  }
+
+  @Test
   void forbiddenPodReadAtStartNamesTheCause(Vertx vertx) {
     cluster.pod(30);
     cluster.forbidden = path -> path.startsWith("/api/v1/namespaces/shop/pods");

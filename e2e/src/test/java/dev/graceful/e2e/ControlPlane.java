@@ -1,0 +1,243 @@
+package dev.graceful.e2e;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * etcd, kube-apiserver and kube-controller-manager on loopback, with generated certificates, service-account
+ * keys and RBAC authorization on. Built by {@code e2e/controlplane/build-binaries.sh}; stopped and cleaned up by
+ * {@link #close()}, and by a JVM shutdown hook should a test run die.
+ */
+final class ControlPlane implements AutoCloseable {
+
+  private final Path work;
+  private final List<Process> processes = new ArrayList<>();
+  private final Thread reaper = new Thread(this::stopProcesses, "control-plane-reaper");
+  final int apiPort;
+  final Path pki;
+  final Path adminKubeconfig;
+
+  private ControlPlane(Path work) {
+    this.work = work;
+    this.pki = work.resolve("pki");
+    this.apiPort = freePort();
+    this.adminKubeconfig = work.resolve("admin.kubeconfig");
+    Runtime.getRuntime().addShutdownHook(reaper);
+  }
+
+  static ControlPlane start(Path bin, Path work) throws IOException, InterruptedException {
+    ControlPlane cp = new ControlPlane(work);
+    try {
+      cp.boot(bin);
+      return cp;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      cp.close();
+      throw e;
+    }
+  }
+
+  private void boot(Path bin) throws IOException, InterruptedException {
+    Files.createDirectories(work.resolve("logs"));
+    run(List.of("bash", E2eEnvironment.REPO.resolve("e2e/controlplane/pki.sh").toString(), pki.toString()));
+    int etcdClient = freePort();
+    int etcdPeer = freePort();
+    String etcdUrl = "http://127.0.0.1:" + etcdClient;
+    spawn("etcd", List.of(bin.resolve("etcd").toString(),
+        "--name=e2e", "--data-dir=" + work.resolve("etcd"),
+        "--listen-client-urls=" + etcdUrl, "--advertise-client-urls=" + etcdUrl,
+        "--listen-peer-urls=http://127.0.0.1:" + etcdPeer, "--initial-advertise-peer-urls=http://127.0.0.1:" + etcdPeer,
+        "--initial-cluster=e2e=http://127.0.0.1:" + etcdPeer, "--unsafe-no-fsync", "--log-level=warn"));
+    awaitHttp(etcdUrl + "/health", Duration.ofSeconds(30));
+
+    spawn("kube-apiserver", List.of(bin.resolve("kube-apiserver").toString(),
+        "--etcd-servers=" + etcdUrl,
+        "--bind-address=127.0.0.1", "--secure-port=" + apiPort, "--advertise-address=127.0.0.1",
+        "--tls-cert-file=" + pki.resolve("apiserver.crt"), "--tls-private-key-file=" + pki.resolve("apiserver.key"),
+        "--client-ca-file=" + pki.resolve("ca.crt"),
+        "--authorization-mode=RBAC",
+        "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+        "--service-account-key-file=" + pki.resolve("sa.pub"),
+        "--service-account-signing-key-file=" + pki.resolve("sa.key"),
+        "--api-audiences=https://kubernetes.default.svc.cluster.local",
+        "--service-cluster-ip-range=10.96.0.0/16",
+        // The "kubernetes" Service cannot point at a loopback address; pods get the API's address from the agent.
+        "--endpoint-reconciler-type=none",
+        "--enable-priority-and-fairness=false",
+        "--profiling=false"));
+    writeKubeconfig(adminKubeconfig, "admin");
+    writeKubeconfig(work.resolve("controller-manager.kubeconfig"), "controller-manager");
+    await(() -> {
+      try (KubernetesClient c = adminClient()) {
+        return "ok".equals(c.raw("/readyz"));
+      } catch (RuntimeException e) {
+        return false;
+      }
+    }, Duration.ofSeconds(60), "kube-apiserver /readyz");
+
+    spawn("kube-controller-manager", List.of(bin.resolve("kube-controller-manager").toString(),
+        "--kubeconfig=" + work.resolve("controller-manager.kubeconfig"),
+        "--authentication-kubeconfig=" + work.resolve("controller-manager.kubeconfig"),
+        "--authorization-kubeconfig=" + work.resolve("controller-manager.kubeconfig"),
+        "--bind-address=127.0.0.1", "--secure-port=" + freePort(),
+        "--leader-elect=false",
+        "--use-service-account-credentials=true",
+        "--root-ca-file=" + pki.resolve("ca.crt"),
+        // What a Deployment rollout and the endpoint wait need; node lifecycle is the node agent's business.
+        "--controllers=deployment-controller,replicaset-controller,endpointslice-controller,serviceaccount-controller,"
+            + "serviceaccount-token-controller,garbage-collector-controller,namespace-controller,disruption-controller,"
+            + "root-ca-certificate-publisher-controller"));
+    // The controller manager works once its serviceaccount controller has created the default account.
+    await(() -> {
+      try (KubernetesClient c = adminClient()) {
+        return c.serviceAccounts().inNamespace("default").withName("default").get() != null;
+      } catch (RuntimeException e) {
+        return false;
+      }
+    }, Duration.ofSeconds(60), "kube-controller-manager (the default ServiceAccount)");
+  }
+
+  KubernetesClient adminClient() {
+    try {
+      return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(adminKubeconfig))).build();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  String url() {
+    return "https://127.0.0.1:" + apiPort;
+  }
+
+  private void writeKubeconfig(Path file, String user) throws IOException {
+    Files.writeString(file, """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: e2e
+          cluster:
+            server: %s
+            certificate-authority: %s
+        users:
+        - name: %s
+          user:
+            client-certificate: %s
+            client-key: %s
+        contexts:
+        - name: e2e
+          context: {cluster: e2e, user: %s, namespace: default}
+        current-context: e2e
+        """.formatted(url(), pki.resolve("ca.crt"), user, pki.resolve(user + ".crt"), pki.resolve(user + ".key"), user));
+  }
+
+  private void spawn(String name, List<String> command) throws IOException {
+    Path log = work.resolve("logs").resolve(name + ".log");
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    processes.add(p);
+    // Fail fast with the log when a component dies during start.
+    if (!p.isAlive()) {
+      throw new IllegalStateException(name + " exited at once:\n" + Files.readString(log));
+    }
+  }
+
+  private void run(List<String> command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).inheritIO().start();
+    if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      throw new IllegalStateException(String.join(" ", command) + " failed");
+    }
+  }
+
+  private void awaitHttp(String url, Duration timeout) throws InterruptedException {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    await(() -> {
+      try {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(1)).build(),
+            HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+      } catch (IOException e) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }, timeout, url);
+  }
+
+  /** Polls an observable condition until it holds; fails with the component logs when it does not in time. */
+  void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      for (Process p : processes) {
+        if (!p.isAlive()) {
+          throw new IllegalStateException("a control-plane process exited while waiting for " + what + logs());
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("timed out waiting for " + what + logs());
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  String logs() {
+    StringBuilder out = new StringBuilder();
+    try (var files = Files.list(work.resolve("logs"))) {
+      for (Path f : files.toList()) {
+        List<String> lines = Files.readAllLines(f);
+        out.append("\n--- ").append(f.getFileName()).append(" (last 20 lines)\n")
+            .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
+      }
+    } catch (IOException e) {
+      out.append("\n(no logs: ").append(e).append(')');
+    }
+    return out.toString();
+  }
+
+  private void stopProcesses() {
+    for (int i = processes.size() - 1; i >= 0; i--) {
+      Process p = processes.get(i);
+      p.destroy();
+      try {
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+    processes.clear();
+  }
+
+  @Override
+  public void close() {
+    stopProcesses();
+    try {
+      Runtime.getRuntime().removeShutdownHook(reaper);
+    } catch (IllegalStateException e) {
+      // the JVM is already shutting down
+    }
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
