@@ -25,6 +25,22 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import dev.graceful.e2e.load.Load;
+import dev.graceful.e2e.node.ServiceProxy;
+import dev.graceful.runtime.demo.grpc.DelayRequest;
+import dev.graceful.runtime.demo.grpc.DemoGrpcClient;
+import dev.graceful.runtime.demo.grpc.TicksRequest;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
 
 /**
  * The Helm chart on a real API server and controller manager, pods run by the node agent with the chart's
@@ -52,9 +68,13 @@ class KubernetesIT {
   }
 
   private static void install(String release, boolean gate) {
+    install(release, gate, 2);
+  }
+
+  private static void install(String release, boolean gate, int replicas) {
     new Helm(CHART).install().withName(release).withNamespace("default").withKubeConfig(cluster.controlPlane.adminKubeconfig)
         .set("image.repository", "localhost/graceful-runtime").set("image.tag", "e2e").set("image.pullPolicy", "Never")
-        .set("replicaCount", 2).set("readinessGate.enabled", gate)
+        .set("replicaCount", replicas).set("readinessGate.enabled", gate)
         .call();
   }
 
@@ -153,5 +173,95 @@ class KubernetesIT {
     FIGURES.put("readiness gate: serving=false sooner by", (without - withGate.toMillis()) + " ms");
     // Without the gate it takes the readiness probe's period x failure threshold (1 s x 2); with it, one API round trip.
     assertTrue(withGate.toMillis() < without, "the gate must take the pod out sooner: " + withGate.toMillis() + " ms vs " + without + " ms");
+  }
+
+  @Test
+  @Order(4)
+  void rollingRestartsUnderLoadFailNoRequest() throws Exception {
+    String release = "rolled";
+    String deployment = release + "-graceful-runtime";
+    install(release, true, 3);
+    await(() -> pods(release).size() == 3 && pods(release).stream().allMatch(KubernetesIT::ready),
+        Duration.ofSeconds(120), "3 ready pods");
+    Vertx vertx = Vertx.vertx();
+    try (ServiceProxy proxy = new ServiceProxy(vertx, cluster.admin, "default", deployment, Duration.ofMillis(500))) {
+      Map<String, Integer> ports = proxy.start(List.of("http", "grpc"));
+      await(() -> proxy.endpoints().size() == 3, Duration.ofSeconds(30), "the proxy to see 3 endpoints");
+      List<Load> loads = startLoads(vertx, ports.get("http"), ports.get("grpc"));
+      Instant start = Instant.now();
+      for (int round = 1; round <= 2; round++) {
+        Instant began = Instant.now();
+        cluster.admin.apps().deployments().inNamespace("default").withName(deployment).rolling().restart();
+        awaitRolledOut(deployment, release);
+        FIGURES.put("rollout " + round + " duration", Duration.between(began, Instant.now()).toMillis() + " ms");
+      }
+      Duration loadTime = Duration.between(start, Instant.now());
+      for (Load load : loads) {
+        load.stop();
+        FIGURES.put("load " + load.name(), load.toString());
+      }
+      FIGURES.put("load duration", loadTime.toMillis() + " ms");
+      cluster.agent.terminated().stream().filter(t -> t.pod().contains(release)).forEach(t -> FIGURES.put(
+          "pod " + t.pod() + " SIGTERM to exit", Duration.between(t.sigterm(), t.exited()).toMillis() + " ms, exit " + t.exitCode()));
+      for (Load load : loads) {
+        assertTrue(load.ok() > 0, load.toString());
+        assertEquals(0, load.failed(), load + "\n" + String.join("\n", load.timeline()));
+      }
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
+  }
+
+  private static void awaitRolledOut(String deployment, String release) throws InterruptedException {
+    await(() -> {
+      Deployment d = cluster.admin.apps().deployments().inNamespace("default").withName(deployment).get();
+      var st = d.getStatus();
+      int want = d.getSpec().getReplicas();
+      return st != null && st.getObservedGeneration() != null && st.getObservedGeneration() >= d.getMetadata().getGeneration()
+          && Integer.valueOf(want).equals(st.getUpdatedReplicas()) && Integer.valueOf(want).equals(st.getReplicas())
+          && Integer.valueOf(want).equals(st.getAvailableReplicas())
+          && pods(release).size() == want && pods(release).stream().noneMatch(p -> p.getMetadata().getDeletionTimestamp() != null);
+    }, Duration.ofMinutes(3), "the rollout of " + deployment);
+  }
+
+  /** HTTP/1.1 keep-alive, HTTP/2, gRPC unary and gRPC server streaming, all through the service proxy. */
+  private static List<Load> startLoads(Vertx vertx, int httpPort, int grpcPort) {
+    long budget = 1_000_000;
+    HttpClient http1 = vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(true))
+        .with(new PoolOptions().setHttp1MaxSize(6)).build();
+    HttpClient http2 = vertx.httpClientBuilder()
+        .with(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false))
+        .with(new PoolOptions().setHttp2MaxSize(2)).build();
+    GrpcClient grpc = GrpcClient.client(vertx);
+    DemoGrpcClient demo = DemoGrpcClient.create(grpc, SocketAddress.inetSocketAddress(grpcPort, "127.0.0.1"));
+    return List.of(
+        Load.start("HTTP/1.1 keep-alive", 6, budget, () -> get(http1, httpPort)),
+        Load.start("HTTP/2", 6, budget, () -> get(http2, httpPort)),
+        Load.start("gRPC unary", 4, budget, () -> demo.delay(DelayRequest.newBuilder().setDelayMs(10).build())),
+        Load.start("gRPC server streaming", 2, budget, () -> ticks(demo)));
+  }
+
+  private static Future<?> get(HttpClient client, int port) {
+    return client.request(HttpMethod.GET, port, "127.0.0.1", "/delay?ms=10")
+        .compose(req -> req.send())
+        .compose(resp -> resp.body().compose(body -> resp.statusCode() == 200 && body.toString().equals("delayed 10 ms\n")
+            ? Future.succeededFuture() : Future.failedFuture("HTTP " + resp.statusCode() + " " + body)));
+  }
+
+  private static Future<?> ticks(DemoGrpcClient demo) {
+    return demo.ticks(TicksRequest.newBuilder().setCount(5).setIntervalMs(20).build()).compose(stream -> {
+      Promise<Void> done = Promise.promise();
+      int[] seen = new int[1];
+      stream.handler(t -> seen[0]++);
+      stream.exceptionHandler(done::tryFail);
+      stream.endHandler(v -> {
+        if (seen[0] == 5) {
+          done.tryComplete();
+        } else {
+          done.tryFail("stream ended after " + seen[0] + " of 5 ticks");
+        }
+      });
+      return done.future();
+    });
   }
 }

@@ -62,12 +62,14 @@ public final class ManagedServer extends VerticleBase {
   }
 
   /**
-   * From now on every HTTP/1.x response carries {@code Connection: close}, including the ones already in
-   * flight whose head is not written yet. Completes when those are stamped.
+   * Tells clients to go elsewhere before the listener closes: from now on every HTTP/1.x response carries
+   * {@code Connection: close} (including those in flight whose head is not written yet), and every HTTP/2 client
+   * (so gRPC too) gets a first GOAWAY and a PING. Completes when the responses are stamped and the PONGs are back,
+   * or after {@code bound}.
    */
-  public Future<Void> beginDrain() {
+  public Future<Void> beginDrain(Duration bound) {
     draining = true;
-    return inFlight.askAllToClose();
+    return Future.join(inFlight.askAllToClose(), connections.announceShutdown(vertx, bound)).mapEmpty();
   }
 
   /**

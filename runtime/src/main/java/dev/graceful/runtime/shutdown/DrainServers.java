@@ -18,6 +18,8 @@ public final class DrainServers implements ShutdownPhase {
 
   private static final Logger LOG = Logger.getLogger(DrainServers.class.getName());
 
+  private static final Duration ANNOUNCE_BOUND = Duration.ofSeconds(1);
+
   private final List<ManagedServer> servers;
   private final Duration reserve;
 
@@ -40,9 +42,15 @@ public final class DrainServers implements ShutdownPhase {
     Duration keep = budget.scaled(reserve);
     Future<Void> cutoff = budget.cutoff(keep);
     Duration timeout = budget.remaining(keep);
-    return Future.join(servers.stream().map(ManagedServer::beginDrain).toList())
+    // A round trip to each client; bounded so a silent client cannot eat the drain.
+    Duration announce = min(ANNOUNCE_BOUND, timeout.dividedBy(4));
+    return Future.join(servers.stream().map(s -> s.beginDrain(announce)).toList())
         .transform(ar -> Future.join(servers.stream().map(s -> s.drain(cutoff, timeout)).toList()))
         .map(all -> summarise(all.list()));
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   private PhaseResult summarise(List<DrainOutcome> outcomes) {
