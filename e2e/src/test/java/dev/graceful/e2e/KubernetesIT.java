@@ -178,9 +178,73 @@ class KubernetesIT {
   @Test
   @Order(4)
   void rollingRestartsUnderLoadFailNoRequest() throws Exception {
-    String release = "rolled";
+    install("rolled", true, 3);
+    for (Load load : rolloutsUnderLoad("rolled", "")) {
+      assertTrue(load.ok() > 0, load.toString());
+      assertEquals(0, load.failed(), load + "\n" + String.join("\n", load.timeline()));
+    }
+  }
+
+  @Test
+  @Order(5)
+  void theProofCanFailANaiveServerLosesRequestsUnderTheSameRollout() throws Exception {
+    Cluster.script("e2e/podman/build-naive-image.sh", "localhost/naive-vertx:e2e");
+    new Helm(CHART).install().withName("naive").withNamespace("default").withKubeConfig(cluster.controlPlane.adminKubeconfig)
+        .set("image.repository", "localhost/naive-vertx").set("image.tag", "e2e").set("image.pullPolicy", "Never")
+        .set("replicaCount", 3).call();
+    List<Load> loads = rolloutsUnderLoad("naive", "naive ");
+    long failed = loads.stream().mapToLong(Load::failed).sum();
+    FIGURES.put("naive vertx.close(): failed calls in total", String.valueOf(failed));
+    assertTrue(failed > 0, "the naive server lost nothing: the rollout test could not tell the difference " + loads);
+  }
+
+  @Test
+  @Order(6)
+  void shortGracePeriodStillFinishesTheRequestInFlight() throws Exception {
+    install("short", true, 1);
+    await(() -> pods("short").size() == 1 && ready(pods("short").get(0)), Duration.ofSeconds(120), "1 ready pod");
+    Pod pod = pods("short").get(0);
+    String name = pod.getMetadata().getName();
+    String address = dev.graceful.e2e.node.PodAddresses.loopbackFor(pod.getStatus().getPodIP());
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpClient client = vertx.createHttpClient();
+      Future<String> slow = client.request(HttpMethod.GET, 8080, address, "/delay?ms=3000")
+          .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b.toString().trim()));
+      await(() -> metrics(client, address).contains("graceful_requests_in_flight{kind=\"http\",server=\"http\"} 1.0"),
+          Duration.ofSeconds(10), "the request to be in flight");
+      Instant deleted = Instant.now();
+      cluster.admin.pods().inNamespace("default").withName(name).withGracePeriod(5).delete();
+      assertEquals("200 delayed 3000 ms", slow.toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS));
+      await(() -> cluster.admin.pods().inNamespace("default").withName(name).get() == null, Duration.ofSeconds(10), "the pod to go");
+      Duration gone = Duration.between(deleted, Instant.now());
+      FIGURES.put("--grace-period=5 with a 3 s request: pod gone after", gone.toMillis() + " ms");
+      assertTrue(gone.toMillis() <= 5000, "the pod outlived its 5 s grace period: " + gone.toMillis() + " ms");
+      PodTimeline t = cluster.agent.terminated().stream().filter(x -> x.pod().endsWith("/" + name)).findFirst().orElseThrow();
+      assertFalse(t.killed(), "SIGKILL was needed:\n" + t.logs());
+      assertEquals(0, t.exitCode(), t.logs());
+      JsonObject deadline = summary(t).getJsonObject("phases").getJsonObject("deadline");
+      assertEquals("deletionTimestamp", deadline.getString("source"), deadline.encode());
+      List<String> reasons = cluster.admin.v1().events().inNamespace("default").list().getItems().stream()
+          .filter(e -> name.equals(e.getInvolvedObject().getName())).map(Event::getReason).toList();
+      assertTrue(reasons.containsAll(List.of("ShutdownStarted", "ShutdownCompleted")), reasons.toString());
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
+  }
+
+  private static String metrics(HttpClient client, String address) {
+    try {
+      return client.request(HttpMethod.GET, 9000, address, "/metrics").compose(req -> req.send()).compose(r -> r.body())
+          .toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS).toString();
+    } catch (Exception e) {
+      return "";
+    }
+  }
+
+  /** Runs the four loads through the service proxy while the Deployment is restarted twice; returns them stopped. */
+  private static List<Load> rolloutsUnderLoad(String release, String label) throws Exception {
     String deployment = release + "-graceful-runtime";
-    install(release, true, 3);
     await(() -> pods(release).size() == 3 && pods(release).stream().allMatch(KubernetesIT::ready),
         Duration.ofSeconds(120), "3 ready pods");
     Vertx vertx = Vertx.vertx();
@@ -193,20 +257,17 @@ class KubernetesIT {
         Instant began = Instant.now();
         cluster.admin.apps().deployments().inNamespace("default").withName(deployment).rolling().restart();
         awaitRolledOut(deployment, release);
-        FIGURES.put("rollout " + round + " duration", Duration.between(began, Instant.now()).toMillis() + " ms");
+        FIGURES.put(label + "rollout " + round + " duration", Duration.between(began, Instant.now()).toMillis() + " ms");
       }
       Duration loadTime = Duration.between(start, Instant.now());
       for (Load load : loads) {
         load.stop();
-        FIGURES.put("load " + load.name(), load.toString());
+        FIGURES.put(label + "load " + load.name(), load.toString());
       }
-      FIGURES.put("load duration", loadTime.toMillis() + " ms");
-      cluster.agent.terminated().stream().filter(t -> t.pod().contains(release)).forEach(t -> FIGURES.put(
-          "pod " + t.pod() + " SIGTERM to exit", Duration.between(t.sigterm(), t.exited()).toMillis() + " ms, exit " + t.exitCode()));
-      for (Load load : loads) {
-        assertTrue(load.ok() > 0, load.toString());
-        assertEquals(0, load.failed(), load + "\n" + String.join("\n", load.timeline()));
-      }
+      FIGURES.put(label + "load duration", loadTime.toMillis() + " ms");
+      cluster.agent.terminated().stream().filter(t -> t.pod().contains("/" + release + "-")).forEach(t -> FIGURES.put(
+          label + "pod " + t.pod() + " SIGTERM to exit", Duration.between(t.sigterm(), t.exited()).toMillis() + " ms, exit " + t.exitCode()));
+      return loads;
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get();
     }

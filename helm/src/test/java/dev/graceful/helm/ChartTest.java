@@ -79,11 +79,11 @@ class ChartTest {
 
   @Test
   void gracePeriodIsWiredToThePodAndTheRuntime() {
-    Deployment d = Chart.render(Map.of("terminationGracePeriodSeconds", 45, "shutdown.deadlineMarginSeconds", 2)).get(Deployment.class);
+    Deployment d = Chart.render(Map.of("terminationGracePeriodSeconds", 45, "shutdown.deadlineMarginMillis", 2000)).get(Deployment.class);
     assertEquals(45L, d.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds());
     Map<String, EnvVar> env = env(d);
-    assertEquals("43s", env.get("GRACEFUL_SHUTDOWN_TIMEOUT").getValue());
-    assertEquals("2s", env.get("GRACEFUL_DEADLINE_MARGIN").getValue());
+    assertEquals("43000ms", env.get("GRACEFUL_SHUTDOWN_TIMEOUT").getValue());
+    assertEquals("2000ms", env.get("GRACEFUL_DEADLINE_MARGIN").getValue());
     assertEquals("metadata.name", env.get("POD_NAME").getValueFrom().getFieldRef().getFieldPath());
     assertEquals("metadata.namespace", env.get("POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath());
     assertEquals("status.podIP", env.get("POD_IP").getValueFrom().getFieldRef().getFieldPath());
@@ -177,7 +177,7 @@ class ChartTest {
   @Test
   void gracePeriodTooShortForTheWaitsIsRejected() {
     Exception e = assertThrows(Exception.class, () -> Chart.template(Map.of("terminationGracePeriodSeconds", 10)));
-    assertTrue(e.getMessage().contains("shutdown.drainDelaySeconds + shutdown.stopTimeoutSeconds (10) must be less than"
-        + " terminationGracePeriodSeconds - shutdown.deadlineMarginSeconds (9)"), e.getMessage());
+    assertTrue(e.getMessage().contains("shutdown.drainDelaySeconds + shutdown.stopTimeoutSeconds (10 s) must be less than"
+        + " terminationGracePeriodSeconds minus shutdown.deadlineMarginMillis (9500 ms)"), e.getMessage());
   }
 }

@@ -74,6 +74,8 @@ import java.util.logging.Logger;
 public final class GracefulRuntime {
 
   private static final Logger LOG = Logger.getLogger(GracefulRuntime.class.getName());
+  /** What stopping drained servers needs: undeploying them takes milliseconds. */
+  private static final Duration SERVERS_ONLY_STOP_RESERVE = Duration.ofMillis(250);
   /** Time allowed past the deadline for closing Vert.x before the process gives up waiting. */
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(2);
 
@@ -218,7 +220,9 @@ public final class GracefulRuntime {
   }
 
   private Future<ShutdownReport> runPhases(ShutdownBudget budget, Instant signalledAt) {
-    Duration stopReserve = config.stopTimeout();
+    // Keep GRACEFUL_STOP_TIMEOUT back from the drain only for verticles of the user's own, whose stop may take time;
+    // with servers alone, in-flight requests get nearly all of it.
+    Duration stopReserve = units.size() > servers.size() ? config.stopTimeout() : SERVERS_ONLY_STOP_RESERVE;
     List<ShutdownPhase> phases = new ArrayList<>();
     phases.add(new ReadinessDown(lifecycle));
     // The pre-drain wait: the Kubernetes-aware phases when running in a pod, else the fixed delay.

@@ -35,7 +35,7 @@ class ConfigLoaderTest {
     assertEquals(KubernetesSettings.Mode.AUTO, c.kubernetes().mode());
     assertEquals(0.5, c.kubernetes().endpointWaitShare());
     assertEquals(Duration.ofSeconds(2), c.kubernetes().propagationDelay());
-    assertEquals(Duration.ofSeconds(1), c.kubernetes().deadlineMargin());
+    assertEquals(Duration.ofMillis(500), c.kubernetes().deadlineMargin());
     assertTrue(c.kubernetes().readinessGate().isEmpty());
     assertEquals(Duration.ofSeconds(2), c.kubernetes().apiTimeout());
   }
