@@ -28,6 +28,8 @@ final class ControlPlane implements AutoCloseable {
 
   private final Path work;
   private final List<Process> processes = new ArrayList<>();
+  private List<String> apiServerCommand;
+  private Process apiServer;
   private final Thread reaper = new Thread(this::stopProcesses, "control-plane-reaper");
   final int apiPort;
   final Path pki;
@@ -65,7 +67,7 @@ final class ControlPlane implements AutoCloseable {
         "--initial-cluster=e2e=http://127.0.0.1:" + etcdPeer, "--unsafe-no-fsync", "--log-level=warn"));
     awaitHttp(etcdUrl + "/health", Duration.ofSeconds(30));
 
-    spawn("kube-apiserver", List.of(bin.resolve("kube-apiserver").toString(),
+    apiServerCommand = List.of(bin.resolve("kube-apiserver").toString(),
         "--etcd-servers=" + etcdUrl,
         "--bind-address=127.0.0.1", "--secure-port=" + apiPort, "--advertise-address=127.0.0.1",
         "--tls-cert-file=" + pki.resolve("apiserver.crt"), "--tls-private-key-file=" + pki.resolve("apiserver.key"),
@@ -79,16 +81,11 @@ final class ControlPlane implements AutoCloseable {
         // The "kubernetes" Service cannot point at a loopback address; pods get the API's address from the agent.
         "--endpoint-reconciler-type=none",
         "--enable-priority-and-fairness=false",
-        "--profiling=false"));
+        "--profiling=false");
+    apiServer = spawn("kube-apiserver", apiServerCommand);
     writeKubeconfig(adminKubeconfig, "admin");
     writeKubeconfig(work.resolve("controller-manager.kubeconfig"), "controller-manager");
-    await(() -> {
-      try (KubernetesClient c = adminClient()) {
-        return "ok".equals(c.raw("/readyz"));
-      } catch (RuntimeException e) {
-        return false;
-      }
-    }, Duration.ofSeconds(60), "kube-apiserver /readyz");
+    awaitApiServer();
 
     spawn("kube-controller-manager", List.of(bin.resolve("kube-controller-manager").toString(),
         "--kubeconfig=" + work.resolve("controller-manager.kubeconfig"),
@@ -110,6 +107,31 @@ final class ControlPlane implements AutoCloseable {
         return false;
       }
     }, Duration.ofSeconds(60), "kube-controller-manager (the default ServiceAccount)");
+  }
+
+  private void awaitApiServer() throws InterruptedException {
+    await(() -> {
+      try (KubernetesClient c = adminClient()) {
+        return "ok".equals(c.raw("/readyz"));
+      } catch (RuntimeException e) {
+        return false;
+      }
+    }, Duration.ofSeconds(60), "kube-apiserver /readyz");
+  }
+
+  /** Stops the API server (a fault for the tests); etcd and the controller manager stay. */
+  void stopApiServer() throws InterruptedException {
+    processes.remove(apiServer);
+    apiServer.destroy();
+    if (!apiServer.waitFor(20, TimeUnit.SECONDS)) {
+      apiServer.destroyForcibly();
+    }
+  }
+
+  /** Starts the API server again on the same port and waits until it is ready. */
+  void startApiServer() throws IOException, InterruptedException {
+    apiServer = spawn("kube-apiserver-restarted", apiServerCommand);
+    awaitApiServer();
   }
 
   KubernetesClient adminClient() {
@@ -145,7 +167,7 @@ final class ControlPlane implements AutoCloseable {
         """.formatted(url(), pki.resolve("ca.crt"), user, pki.resolve(user + ".crt"), pki.resolve(user + ".key"), user));
   }
 
-  private void spawn(String name, List<String> command) throws IOException {
+  private Process spawn(String name, List<String> command) throws IOException {
     Path log = work.resolve("logs").resolve(name + ".log");
     Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     processes.add(p);
@@ -153,6 +175,7 @@ final class ControlPlane implements AutoCloseable {
     if (!p.isAlive()) {
       throw new IllegalStateException(name + " exited at once:\n" + Files.readString(log));
     }
+    return p;
   }
 
   private void run(List<String> command) throws IOException, InterruptedException {

@@ -325,4 +325,53 @@ class KubernetesIT {
       return done.future();
     });
   }
+
+  @Test
+  @Order(7)
+  void withoutItsRoleThePodStillDrainsAndExitsByItsDeadline() throws Exception {
+    install("norole", false, 1);
+    await(() -> pods("norole").size() == 1 && ready(pods("norole").get(0)), Duration.ofSeconds(120), "1 ready pod");
+    cluster.admin.rbac().roleBindings().inNamespace("default").withName("norole-graceful-runtime").delete();
+    await(() -> cluster.admin.rbac().roleBindings().inNamespace("default").withName("norole-graceful-runtime").get() == null,
+        Duration.ofSeconds(10), "the RoleBinding to go");
+    PodTimeline t = deleteAndAwaitGone("norole");
+    assertEquals(0, t.exitCode(), t.logs());
+    assertFalse(t.killed(), t.logs());
+    assertTrue(t.logs().contains("403 Forbidden"), "one warning must name the 403:\n" + t.logs());
+    JsonObject wait = summary(t).getJsonObject("phases").getJsonObject("pre-drain-wait");
+    assertEquals("fallback", wait.getString("outcome"), wait.encode());
+    FIGURES.put("Role removed: SIGTERM to exit (fixed-delay fallback)", Duration.between(t.sigterm(), t.exited()).toMillis() + " ms");
+  }
+
+  @Test
+  @Order(8)
+  void withTheApiServerStoppedThePodStillDrainsAndExitsByItsDeadline() throws Exception {
+    install("noapi", false, 1);
+    await(() -> pods("noapi").size() == 1 && ready(pods("noapi").get(0)), Duration.ofSeconds(120), "1 ready pod");
+    String name = pods("noapi").get(0).getMetadata().getName();
+    cluster.admin.pods().inNamespace("default").withName(name).delete();
+    // The moment the node agent has sent SIGTERM, the API server goes away.
+    await(() -> cluster.agent.signalled().contains(name), Duration.ofSeconds(20), "SIGTERM");
+    cluster.controlPlane.stopApiServer();
+    try {
+      await(() -> cluster.agent.terminated().stream().anyMatch(x -> x.pod().endsWith("/" + name)), Duration.ofSeconds(40), "the exit");
+    } finally {
+      cluster.controlPlane.startApiServer();
+    }
+    PodTimeline t = cluster.agent.terminated().stream().filter(x -> x.pod().endsWith("/" + name)).findFirst().orElseThrow();
+    assertEquals(0, t.exitCode(), t.logs());
+    assertFalse(t.killed(), t.logs());
+    assertTrue(Duration.between(t.sigterm(), t.exited()).toMillis() < 20_000, "exited after its deadline");
+    JsonObject summary = summary(t);
+    assertEquals("terminationGracePeriodSeconds", summary.getJsonObject("phases").getJsonObject("deadline").getString("source"));
+    assertEquals("fallback", summary.getJsonObject("phases").getJsonObject("pre-drain-wait").getString("outcome"));
+    FIGURES.put("API server stopped: SIGTERM to exit (fixed-delay fallback)", Duration.between(t.sigterm(), t.exited()).toMillis() + " ms");
+  }
+
+  private static PodTimeline deleteAndAwaitGone(String release) throws InterruptedException {
+    String name = pods(release).get(0).getMetadata().getName();
+    cluster.admin.pods().inNamespace("default").withName(name).delete();
+    await(() -> cluster.agent.terminated().stream().anyMatch(x -> x.pod().endsWith("/" + name)), Duration.ofSeconds(40), "the pod to go");
+    return cluster.agent.terminated().stream().filter(x -> x.pod().endsWith("/" + name)).findFirst().orElseThrow();
+  }
 }

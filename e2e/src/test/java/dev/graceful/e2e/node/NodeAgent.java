@@ -151,6 +151,20 @@ public final class NodeAgent implements AutoCloseable {
     }
   }
 
+  /** Names of the pods that have been sent SIGTERM. */
+  public java.util.Set<String> signalled() {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    runners.forEach((key, runner) -> {
+      if (runner.timeline().sigterm() != null) {
+        names.add(key.split("/")[1]);
+      }
+    });
+    synchronized (finished) {
+      finished.forEach(t -> names.add(t.pod().substring(t.pod().indexOf('/') + 1)));
+    }
+    return names;
+  }
+
   /** Timelines of the pods that were terminated and removed, in the order they went. */
   public List<PodTimeline> terminated() {
     synchronized (finished) {

@@ -203,7 +203,7 @@ class EndpointWaitTest {
       ShutdownReport report = Await.result(preDrain(vertx, k));
       JsonObject deadline = report.phases().get("deadline").result().details();
       assertEquals("terminationGracePeriodSeconds", deadline.getString("source"), deadline.encode());
-      assertEquals(29_000, deadline.getLong("budgetMs"));
+      assertEquals(29_500, deadline.getLong("budgetMs"), "30 s grace minus the 500 ms default margin");
       JsonObject details = waitDetails(report);
       assertEquals("fallback", details.getString("outcome"), details.encode());
       assertTrue(details.getString("fallbackCause").contains("API server unreachable"), details.encode());
