@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import dev.graceful.e2e.load.Load;
+import dev.graceful.e2e.load.ToolLoad;
 import dev.graceful.e2e.node.ServiceProxy;
 import dev.graceful.runtime.demo.grpc.DelayRequest;
 import dev.graceful.runtime.demo.grpc.DemoGrpcClient;
@@ -179,9 +180,14 @@ class KubernetesIT {
   @Order(4)
   void rollingRestartsUnderLoadFailNoRequest() throws Exception {
     install("rolled", true, 3);
-    for (Load load : rolloutsUnderLoad("rolled", "")) {
+    Rollouts result = rolloutsUnderLoad("rolled", "");
+    for (Load load : result.loads()) {
       assertTrue(load.ok() > 0, load.toString());
       assertEquals(0, load.failed(), load + "\n" + String.join("\n", load.timeline()));
+    }
+    for (ToolLoad tool : result.tools()) {
+      assertTrue(tool.ok() > 0, tool.toString());
+      assertEquals(0, tool.failed(), tool.toString());
     }
   }
 
@@ -192,10 +198,10 @@ class KubernetesIT {
     new Helm(CHART).install().withName("naive").withNamespace("default").withKubeConfig(cluster.controlPlane.adminKubeconfig)
         .set("image.repository", "localhost/naive-vertx").set("image.tag", "e2e").set("image.pullPolicy", "Never")
         .set("replicaCount", 3).call();
-    List<Load> loads = rolloutsUnderLoad("naive", "naive ");
-    long failed = loads.stream().mapToLong(Load::failed).sum();
+    Rollouts result = rolloutsUnderLoad("naive", "naive ");
+    long failed = result.loads().stream().mapToLong(Load::failed).sum() + result.tools().stream().mapToLong(ToolLoad::failed).sum();
     FIGURES.put("naive vertx.close(): failed calls in total", String.valueOf(failed));
-    assertTrue(failed > 0, "the naive server lost nothing: the rollout test could not tell the difference " + loads);
+    assertTrue(failed > 0, "the naive server lost nothing: the rollout test could not tell the difference " + result);
   }
 
   @Test
@@ -242,8 +248,18 @@ class KubernetesIT {
     }
   }
 
-  /** Runs the four loads through the service proxy while the Deployment is restarted twice; returns them stopped. */
-  private static List<Load> rolloutsUnderLoad(String release, String label) throws Exception {
+  /** The loads of one rollout scenario, stopped. */
+  private record Rollouts(List<Load> loads, List<ToolLoad> tools) {
+  }
+
+  /** How long wrk and h2load run: long enough to cover both rollouts of 3 pods here. */
+  private static final Duration TOOL_DURATION = Duration.ofSeconds(70);
+
+  /**
+   * Runs the loads through the service proxy while the Deployment is restarted twice: the Vert.x clients (HTTP/1.1,
+   * HTTP/2, gRPC unary and streaming) until the rollouts end, wrk and h2load for a fixed window covering them.
+   */
+  private static Rollouts rolloutsUnderLoad(String release, String label) throws Exception {
     String deployment = release + "-graceful-runtime";
     await(() -> pods(release).size() == 3 && pods(release).stream().allMatch(KubernetesIT::ready),
         Duration.ofSeconds(120), "3 ready pods");
@@ -251,6 +267,8 @@ class KubernetesIT {
     try (ServiceProxy proxy = new ServiceProxy(vertx, cluster.admin, "default", deployment, Duration.ofMillis(500))) {
       Map<String, Integer> ports = proxy.start(List.of("http", "grpc"));
       await(() -> proxy.endpoints().size() == 3, Duration.ofSeconds(30), "the proxy to see 3 endpoints");
+      Cluster.script("e2e/load/ensure-tools.sh");
+      List<ToolLoad> tools = List.of(ToolLoad.wrk(ports.get("http"), TOOL_DURATION), ToolLoad.h2load(ports.get("http"), TOOL_DURATION));
       List<Load> loads = startLoads(vertx, ports.get("http"), ports.get("grpc"));
       Instant start = Instant.now();
       for (int round = 1; round <= 2; round++) {
@@ -265,9 +283,13 @@ class KubernetesIT {
         FIGURES.put(label + "load " + load.name(), load.toString());
       }
       FIGURES.put(label + "load duration", loadTime.toMillis() + " ms");
+      for (ToolLoad tool : tools) {
+        tool.await();
+        FIGURES.put(label + "load " + tool.name(), tool.toString());
+      }
       cluster.agent.terminated().stream().filter(t -> t.pod().contains("/" + release + "-")).forEach(t -> FIGURES.put(
           label + "pod " + t.pod() + " SIGTERM to exit", Duration.between(t.sigterm(), t.exited()).toMillis() + " ms, exit " + t.exitCode()));
-      return loads;
+      return new Rollouts(loads, tools);
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get();
     }
