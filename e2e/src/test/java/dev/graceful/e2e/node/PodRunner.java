@@ -388,6 +388,7 @@ final class PodRunner {
 
   /** Stops the container at once (harness shutdown). */
   void kill() {
+    terminating = true; // an expected exit: not worth a warning
     if (probing != null) {
       probing.cancel(false);
     }
