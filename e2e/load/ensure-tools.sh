@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs the standard load tools the end-to-end suite drives: wrk (HTTP/1.1) and h2load (HTTP/2), from Debian.
+# Installs the standard load tools the end-to-end suite drives: wrk (HTTP/1.1) and h2load (HTTP/2) from Debian,
+# and ghz (gRPC) built from the Go module proxy into the cache (once).
 set -euo pipefail
+GHZ_VERSION=v0.120.0
+TOOLS="${GRACEFUL_CACHE:-$HOME/.cache/graceful-runtime}/tools"
 missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
@@ -8,4 +11,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
-echo "load tools: $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), $(h2load --version | head -1)"
+if [ ! -x "$TOOLS/ghz" ]; then
+  mkdir -p "$TOOLS"
+  GOBIN="$TOOLS" CGO_ENABLED=0 go install "github.com/bojand/ghz/cmd/ghz@$GHZ_VERSION"
+fi
+wrk_version=$(wrk --version 2>&1 || true)
+echo "load tools: ${wrk_version%%$'\n'*}; $(h2load --version); ghz $("$TOOLS/ghz" --version)"

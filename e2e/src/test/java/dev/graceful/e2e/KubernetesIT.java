@@ -268,7 +268,8 @@ class KubernetesIT {
       Map<String, Integer> ports = proxy.start(List.of("http", "grpc"));
       await(() -> proxy.endpoints().size() == 3, Duration.ofSeconds(30), "the proxy to see 3 endpoints");
       Cluster.script("e2e/load/ensure-tools.sh");
-      List<ToolLoad> tools = List.of(ToolLoad.wrk(ports.get("http"), TOOL_DURATION), ToolLoad.h2load(ports.get("http"), TOOL_DURATION));
+      List<ToolLoad> tools = List.of(ToolLoad.wrk(ports.get("http"), TOOL_DURATION),
+          ToolLoad.h2load(ports.get("http"), TOOL_DURATION), ToolLoad.ghz(ports.get("grpc"), TOOL_DURATION));
       List<Load> loads = startLoads(vertx, ports.get("http"), ports.get("grpc"));
       Instant start = Instant.now();
       for (int round = 1; round <= 2; round++) {

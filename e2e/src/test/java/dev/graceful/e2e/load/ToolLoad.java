@@ -10,8 +10,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A standard load tool run for a fixed duration: wrk for HTTP/1.1 keep-alive, h2load for HTTP/2 (h2c). Failures are
- * what the tool itself counts: wrk's socket errors and non-2xx/3xx responses; h2load's requests done without success.
+ * A standard load tool run for a fixed duration: wrk for HTTP/1.1 keep-alive, h2load for HTTP/2 (h2c), ghz for gRPC.
+ * Failures are what the tool itself counts: wrk's socket errors and non-2xx/3xx responses; h2load's requests done
+ * without success; ghz's responses with a status other than OK.
  */
 public final class ToolLoad {
 
@@ -46,6 +47,20 @@ public final class ToolLoad {
         "http://127.0.0.1:" + port + "/delay?ms=10"), duration);
   }
 
+  /**
+   * ghz paced to cover the duration: a call count at a fixed rate rather than {@code -z}, which cancels the calls in
+   * flight when the window ends and reports them as Unavailable.
+   */
+  public static ToolLoad ghz(int port, Duration duration) throws IOException {
+    String ghz = java.nio.file.Path.of(System.getProperty("user.home"), ".cache", "graceful-runtime", "tools", "ghz").toString();
+    int rps = 150;
+    // The proto rather than reflection: the naive contender serves no reflection.
+    String proto = dev.graceful.e2e.E2eEnvironmentAccess.repo().resolve("runtime/src/main/proto/graceful/demo/v1/demo.proto").toString();
+    return new ToolLoad("ghz gRPC unary", List.of(ghz, "--insecure", "--proto", proto, "--call", "graceful.demo.v1.Demo/Delay",
+        "-d", "{\"delay_ms\":10}", "-c", "4", "--rps", String.valueOf(rps), "-n", String.valueOf(rps * duration.toSeconds()),
+        "127.0.0.1:" + port), duration);
+  }
+
   /** Waits (bounded by the duration plus a minute) for the tool to finish and reads its counts. */
   public ToolLoad await() throws Exception {
     if (!process.waitFor(duration.toSeconds() + 60, TimeUnit.SECONDS)) {
@@ -64,6 +79,22 @@ public final class ToolLoad {
       }
       failed = non2xx + socketErrors;
       ok = total - non2xx;
+    } else if (name.startsWith("ghz")) {
+      Matcher status = Pattern.compile("\\[(\\w+)\\]\\s+(\\d+) responses").matcher(out);
+      ok = 0;
+      failed = 0;
+      boolean any = false;
+      while (status.find()) {
+        any = true;
+        if (status.group(1).equals("OK")) {
+          ok += Long.parseLong(status.group(2));
+        } else {
+          failed += Long.parseLong(status.group(2));
+        }
+      }
+      if (!any) {
+        throw new IllegalStateException(name + " printed no status distribution:\n" + out);
+      }
     } else {
       Matcher m = Pattern.compile("requests: (\\d+) total, (\\d+) started, (\\d+) done, (\\d+) succeeded, (\\d+) failed, "
           + "(\\d+) errored, (\\d+) timeout").matcher(out);
@@ -76,7 +107,8 @@ public final class ToolLoad {
       failed = Long.parseLong(m.group(3)) - ok;
     }
     summary = out.lines().filter(l -> l.contains("requests") || l.contains("errors") || l.contains("Non-2xx")
-        || l.contains("status codes")).map(String::trim).reduce((a, b) -> a + " | " + b).orElse(out);
+        || l.contains("status codes") || l.contains("responses") || l.contains("rpc error")).map(String::trim)
+        .reduce((a, b) -> a + " | " + b).orElse(out);
     return this;
   }
 
