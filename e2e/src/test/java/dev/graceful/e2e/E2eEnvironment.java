@@ -8,9 +8,9 @@ import org.junit.jupiter.api.Assumptions;
  * Whether the end-to-end tests can run here. {@code GRACEFUL_E2E=require} (set by CI) turns a missing
  * prerequisite into a failure; otherwise the test is skipped with one line saying why.
  */
-final class E2eEnvironment {
+public final class E2eEnvironment {
 
-  static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+  public static final Path REPO = Path.of("..").toAbsolutePath().normalize();
 
   private E2eEnvironment() {
   }

@@ -55,7 +55,7 @@ public final class ToolLoad {
     String ghz = java.nio.file.Path.of(System.getProperty("user.home"), ".cache", "graceful-runtime", "tools", "ghz").toString();
     int rps = 150;
     // The proto rather than reflection: the naive contender serves no reflection.
-    String proto = dev.graceful.e2e.E2eEnvironmentAccess.repo().resolve("runtime/src/main/proto/graceful/demo/v1/demo.proto").toString();
+    String proto = dev.graceful.e2e.E2eEnvironment.REPO.resolve("runtime/src/main/proto/graceful/demo/v1/demo.proto").toString();
     return new ToolLoad("ghz gRPC unary", List.of(ghz, "--insecure", "--proto", proto, "--call", "graceful.demo.v1.Demo/Delay",
         "-d", "{\"delay_ms\":10}", "-c", "4", "--rps", String.valueOf(rps), "-n", String.valueOf(rps * duration.toSeconds()),
         "127.0.0.1:" + port), duration);

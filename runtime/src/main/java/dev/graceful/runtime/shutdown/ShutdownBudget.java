@@ -68,32 +68,27 @@ public final class ShutdownBudget {
 
   /** Completes when only {@code reserve} of the budget is left, or as soon as the shutdown is forced. */
   public Future<Void> cutoff(Duration reserve) {
-    Promise<Void> cut = Promise.promise();
-    long delayMs = remaining(reserve).toMillis();
-    if (delayMs <= 0) {
-      return Future.succeededFuture();
-    }
-    long timer = timers.setTimer(delayMs, id -> cut.tryComplete());
-    forced.future().onComplete(ar -> {
-      timers.cancelTimer(timer);
-      cut.tryComplete();
-    });
-    return cut.future();
+    return after(remaining(reserve));
   }
 
   /** Completes after {@code delay}, or earlier at the cutoff for {@code reserve}, or when forced. */
   public Future<Void> sleep(Duration delay, Duration reserve) {
-    Duration capped = delay.compareTo(remaining(reserve)) < 0 ? delay : remaining(reserve);
-    Promise<Void> woke = Promise.promise();
-    if (capped.isZero()) {
+    Duration left = remaining(reserve);
+    return after(delay.compareTo(left) < 0 ? delay : left);
+  }
+
+  /** A timer that a forced shutdown ends at once. */
+  private Future<Void> after(Duration delay) {
+    if (delay.toMillis() <= 0) {
       return Future.succeededFuture();
     }
-    long timer = timers.setTimer(Math.max(1, capped.toMillis()), id -> woke.tryComplete());
+    Promise<Void> done = Promise.promise();
+    long timer = timers.setTimer(delay.toMillis(), id -> done.tryComplete());
     forced.future().onComplete(ar -> {
       timers.cancelTimer(timer);
-      woke.tryComplete();
+      done.tryComplete();
     });
-    return woke.future();
+    return done.future();
   }
 
   /** Skips every remaining wait: what a second signal does. */
