@@ -372,13 +372,23 @@ class KubernetesIT {
     install("noapi", false, 1);
     await(() -> pods("noapi").size() == 1 && ready(pods("noapi").get(0)), Duration.ofSeconds(120), "1 ready pod");
     String name = pods("noapi").get(0).getMetadata().getName();
+    // The API server goes away after the deletion and before the SIGTERM, so the runtime's read of its pod at
+    // SIGTERM must fail (stopping it after the signal races with that read).
+    cluster.agent.beforeSigterm(podName -> {
+      if (podName.equals(name)) {
+        try {
+          cluster.controlPlane.stopApiServer();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
     cluster.admin.pods().inNamespace("default").withName(name).delete();
-    // The moment the node agent has sent SIGTERM, the API server goes away.
-    await(() -> cluster.agent.signalled().contains(name), Duration.ofSeconds(20), "SIGTERM");
-    cluster.controlPlane.stopApiServer();
     try {
+      await(() -> cluster.agent.signalled().contains(name), Duration.ofSeconds(20), "SIGTERM");
       await(() -> cluster.agent.terminated().stream().anyMatch(x -> x.pod().endsWith("/" + name)), Duration.ofSeconds(40), "the exit");
     } finally {
+      cluster.agent.beforeSigterm(podName -> { });
       cluster.controlPlane.startApiServer();
     }
     PodTimeline t = cluster.agent.terminated().stream().filter(x -> x.pod().endsWith("/" + name)).findFirst().orElseThrow();

@@ -47,6 +47,7 @@ public final class NodeAgent implements AutoCloseable {
   private final List<PodTimeline> finished = new ArrayList<>();
   private final List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
   private SharedIndexInformer<Pod> informer;
+  private volatile java.util.function.Consumer<String> beforeSigterm = podName -> { };
 
   public NodeAgent(KubernetesClient client, Settings settings) {
     this.client = client;
@@ -131,7 +132,8 @@ public final class NodeAgent implements AutoCloseable {
     runner.updated(pod);
     if (deleting) {
       long grace = pod.getMetadata().getDeletionGracePeriodSeconds() == null ? 30 : pod.getMetadata().getDeletionGracePeriodSeconds();
-      runner.terminate(grace, () -> {
+      String podName = pod.getMetadata().getName();
+      runner.terminate(grace, () -> beforeSigterm.accept(podName), () -> {
         synchronized (finished) {
           finished.add(runner.timeline());
         }
@@ -149,6 +151,14 @@ public final class NodeAgent implements AutoCloseable {
       // Already bound (an older event), or the pod is gone.
       LOG.fine("bind " + pod.getMetadata().getName() + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * Runs {@code hook} with the pod's name after the agent has seen a deletion and before it sends SIGTERM, so a
+   * test can change the world at exactly that moment (stop the API server, for one).
+   */
+  public void beforeSigterm(java.util.function.Consumer<String> hook) {
+    this.beforeSigterm = hook;
   }
 
   /** Names of the pods that have been sent SIGTERM. */

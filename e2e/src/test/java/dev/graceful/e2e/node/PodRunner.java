@@ -342,15 +342,16 @@ final class PodRunner {
    * Deletion, as the kubelet does it: SIGTERM now, SIGKILL at the grace deadline, then the pod object goes.
    * Probes keep running meanwhile, so readiness turns False when the runtime reports it.
    */
-  void terminate(long graceSeconds, Runnable onGone) {
+  void terminate(long graceSeconds, Runnable beforeSignal, Runnable onGone) {
     synchronized (this) {
       if (terminating) {
         return;
       }
       terminating = true;
     }
-    sigtermAt = Instant.now();
     scheduler.execute(() -> {
+      beforeSignal.run();
+      sigtermAt = Instant.now();
       try {
         podman.signal(container, "TERM");
       } catch (IllegalStateException e) {
