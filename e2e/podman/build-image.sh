@@ -2,7 +2,13 @@
 # Builds the project's Dockerfile with podman on the local Java 21 base. Usage: build-image.sh IMAGE
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source e2e/podman/env.sh
+# GRACEFUL_IMAGE_ENGINE=docker builds with a Docker engine on the Dockerfile's default base (the k3s tests).
+engine="${GRACEFUL_IMAGE_ENGINE:-podman}"
+base_args=()
+if [ "$engine" = podman ]; then
+  source e2e/podman/env.sh
+  base_args=(--build-arg BASE_IMAGE="$BASE_IMAGE")
+fi
 [ -f runtime/target/graceful-runtime.jar ] || mvn -B -q -pl runtime -am package -DskipTests
-podman build -q --build-arg BASE_IMAGE="$BASE_IMAGE" -t "$1" . >/dev/null
-echo "built $1 on $BASE_IMAGE"
+"$engine" build -q "${base_args[@]}" -t "$1" . >/dev/null
+echo "built $1 with $engine"

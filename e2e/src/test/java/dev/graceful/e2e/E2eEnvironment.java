@@ -1,7 +1,9 @@
 package dev.graceful.e2e;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -10,9 +12,20 @@ import org.junit.jupiter.api.Assumptions;
  */
 public final class E2eEnvironment {
 
-  public static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+  /** The repository root: the first of the working directory and its parents that holds e2e/controlplane. */
+  public static final Path REPO = repositoryRoot();
 
   private E2eEnvironment() {
+  }
+
+  private static Path repositoryRoot() {
+    // Maven runs the tests in e2e/, the benchmark harness runs from the root: both find the same repository.
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      if (Files.isDirectory(dir.resolve("e2e/controlplane"))) {
+        return dir;
+      }
+    }
+    throw new IllegalStateException("not inside the repository: no e2e/controlplane above " + Path.of("").toAbsolutePath());
   }
 
   static boolean required() {
@@ -45,6 +58,27 @@ public final class E2eEnvironment {
       }
       Assumptions.abort(why);
     }
+  }
+
+  /** Runs a repository script, echoing its output with the script's name; fails when it fails. */
+  public static String script(String path, String... args) throws IOException, InterruptedException {
+    var command = new java.util.ArrayList<String>();
+    command.add("bash");
+    command.add(path);
+    command.addAll(java.util.List.of(args));
+    Process p = new ProcessBuilder(command).directory(REPO.toFile()).redirectErrorStream(true).start();
+    StringBuilder out = new StringBuilder();
+    try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        System.out.println("[" + Path.of(path).getFileName() + "] " + line);
+        out.append(line).append('\n');
+      }
+    }
+    if (!p.waitFor(80, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      throw new IllegalStateException(path + " failed:\n" + out);
+    }
+    return out.toString();
   }
 
   private static boolean onPath(String command) {

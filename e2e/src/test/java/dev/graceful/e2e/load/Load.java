@@ -101,6 +101,24 @@ public final class Load {
     return name;
   }
 
+  /** Per second since the start: {second, ok, failed}, in order, seconds without calls included as zeros. */
+  public List<long[]> perSecond() {
+    long last = perSecond.keySet().stream().mapToLong(Long::longValue).max().orElse(-1);
+    List<long[]> series = new ArrayList<>();
+    for (long s = 0; s <= last; s++) {
+      long[] bucket = perSecond.getOrDefault(s, new long[2]);
+      synchronized (bucket) {
+        series.add(new long[] {s, bucket[0], bucket[1]});
+      }
+    }
+    return series;
+  }
+
+  /** When the load started, epoch milliseconds. */
+  public long startMillis() {
+    return startMillis;
+  }
+
   /** "second: ok/failed" for the seconds that had calls, for the report. */
   public List<String> timeline() {
     List<String> lines = new ArrayList<>();

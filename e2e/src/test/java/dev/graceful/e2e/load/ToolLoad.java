@@ -37,8 +37,12 @@ public final class ToolLoad {
     });
   }
 
+  /**
+   * wrk with a 10 s response timeout instead of its 2 s default: on a starved 2-core machine a slow answer is not a
+   * dropped request, and a request the server really lost still times out (ghz's default is 20 s, the others wait).
+   */
   public static ToolLoad wrk(int port, Duration duration) throws IOException {
-    return new ToolLoad("wrk HTTP/1.1 keep-alive", List.of("wrk", "-t2", "-c8", "-d" + duration.toSeconds() + "s",
+    return new ToolLoad("wrk HTTP/1.1 keep-alive", List.of("wrk", "-t2", "-c8", "--timeout", "10s", "-d" + duration.toSeconds() + "s",
         "http://127.0.0.1:" + port + "/delay?ms=10"), duration);
   }
 

@@ -42,7 +42,7 @@ import java.util.logging.Logger;
  * One pod on the node: its container in podman (host network, its own loopback address), its probes, its status,
  * and its termination (SIGTERM, SIGKILL at the deadline, then the pod object is removed), as the kubelet does.
  * Supports what the project's chart uses: one container, env values and downward-API fields, emptyDir mounts,
- * HTTP probes, readiness gates, the security context.
+ * HTTP probes, readiness gates, the security context; and sleep preStop hooks for the benchmark's contenders.
  */
 final class PodRunner {
 
@@ -339,7 +339,28 @@ final class PodRunner {
   }
 
   /**
-   * Deletion, as the kubelet does it: SIGTERM now, SIGKILL at the grace deadline, then the pod object goes.
+   * The container's {@code preStop} hook when it only waits (the {@code sleep} action, or {@code exec} of
+   * {@code sleep N}, the usual fix for endpoint lag), in milliseconds; other hooks are not supported here.
+   */
+  private long preStopSleepMillis() {
+    var lifecycle = pod.getSpec().getContainers().get(0).getLifecycle();
+    if (lifecycle == null || lifecycle.getPreStop() == null) {
+      return 0;
+    }
+    var preStop = lifecycle.getPreStop();
+    if (preStop.getSleep() != null) {
+      return preStop.getSleep().getSeconds() * 1000L;
+    }
+    List<String> command = preStop.getExec() == null ? List.of() : preStop.getExec().getCommand();
+    if (command.size() == 2 && command.get(0).endsWith("sleep")) {
+      return (long) (Double.parseDouble(command.get(1)) * 1000);
+    }
+    throw new IllegalStateException("pod " + name + ": only sleep preStop hooks are supported, not " + preStop);
+  }
+
+  /**
+   * Deletion, as the kubelet does it: the preStop sleep if any, then SIGTERM, SIGKILL at the grace deadline
+   * (counted from the deletion, preStop included), then the pod object goes.
    * Probes keep running meanwhile, so readiness turns False when the runtime reports it.
    */
   void terminate(long graceSeconds, Runnable beforeSignal, Runnable onGone) {
@@ -349,7 +370,8 @@ final class PodRunner {
       }
       terminating = true;
     }
-    scheduler.execute(() -> {
+    long preStopMillis = preStopSleepMillis();
+    scheduler.schedule(() -> {
       beforeSignal.run();
       sigtermAt = Instant.now();
       try {
@@ -357,7 +379,7 @@ final class PodRunner {
       } catch (IllegalStateException e) {
         LOG.info("SIGTERM to " + name + ": " + e.getMessage());
       }
-    });
+    }, preStopMillis, TimeUnit.MILLISECONDS);
     ScheduledFuture<?> kill = scheduler.schedule(() -> {
       if (exitCode == null) {
         killed = true;

@@ -1,0 +1,413 @@
+package dev.graceful.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.marcnuri.helm.Helm;
+import dev.graceful.e2e.node.PodTimeline;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.TestInstance;
+import java.net.InetSocketAddress;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import dev.graceful.e2e.load.Load;
+import dev.graceful.e2e.load.ToolLoad;
+import dev.graceful.runtime.demo.grpc.DelayRequest;
+import dev.graceful.runtime.demo.grpc.DemoGrpcClient;
+import dev.graceful.runtime.demo.grpc.TicksRequest;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+
+/**
+ * The scenarios, written once against {@link TestCluster}: the Helm chart installed, pods run with the chart's
+ * ServiceAccount (so its RBAC is proven sufficient), the Kubernetes-aware drain measured, rollouts under load, and
+ * the faults. Each subclass names the cluster they run on.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ClusterScenarios {
+
+  private static final Path CHART = E2eEnvironment.REPO.resolve("helm/graceful-runtime");
+  private final Map<String, String> figures = new ConcurrentHashMap<>();
+  private TestCluster cluster;
+  private TestCluster.ImageRef runtimeImage;
+
+  /** Starts the cluster, or aborts the class (one line saying why) when it cannot run here. */
+  abstract TestCluster startCluster() throws Exception;
+
+  @BeforeAll
+  void cluster() throws Exception {
+    cluster = startCluster();
+    runtimeImage = cluster.image(TestCluster.Image.RUNTIME);
+  }
+
+  @AfterAll
+  void close() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+    figures.forEach((k, v) -> System.out.println("[figures] " + k + ": " + v));
+  }
+
+  private void install(String release, boolean gate) {
+    install(release, gate, 2);
+  }
+
+  private void install(String release, boolean gate, int replicas) {
+    install(release, runtimeImage, gate, replicas);
+  }
+
+  private void install(String release, TestCluster.ImageRef image, boolean gate, int replicas) {
+    new Helm(CHART).install().withName(release).withNamespace("default").withKubeConfig(cluster.kubeconfig())
+        .set("image.repository", image.repository()).set("image.tag", image.tag()).set("image.pullPolicy", "Never")
+        .set("replicaCount", replicas).set("readinessGate.enabled", gate)
+        .call();
+  }
+
+  private List<Pod> pods(String release) {
+    return cluster.admin().pods().inNamespace("default").withLabel("app.kubernetes.io/instance", release).list().getItems();
+  }
+
+  private static boolean ready(Pod pod) {
+    return pod.getStatus() != null && pod.getStatus().getConditions().stream()
+        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  private void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what + "\n" + cluster.describe());
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** This pod's endpoint conditions in the release's slices, or empty when no slice lists it. */
+  private Optional<Endpoint> endpoint(String release, Pod pod) {
+    return cluster.admin().discovery().v1().endpointSlices().inNamespace("default")
+        .withLabel("kubernetes.io/service-name", release + "-graceful-runtime").list().getItems().stream()
+        .flatMap((EndpointSlice s) -> s.getEndpoints() == null ? java.util.stream.Stream.<Endpoint>empty() : s.getEndpoints().stream())
+        .filter(e -> e.getTargetRef() != null && pod.getMetadata().getUid().equals(e.getTargetRef().getUid()))
+        .findFirst();
+  }
+
+  private static JsonObject summary(PodTimeline t) {
+    String line = t.logs().lines().filter(l -> l.contains("\"event\":\"shutdown-complete\"")).findFirst()
+        .orElseThrow(() -> new AssertionError("no shutdown summary in the log of " + t.pod() + ":\n" + t.logs()));
+    return new JsonObject(line.substring(line.indexOf('{')));
+  }
+
+  /** Deletes one pod and measures: deletion to serving=false, and the runtime's own report of its drain. */
+  private Duration deleteAndMeasure(String release, String label) throws InterruptedException {
+    Pod victim = pods(release).get(0);
+    await(() -> endpoint(release, victim).map(e -> Boolean.TRUE.equals(e.getConditions().getServing())).orElse(false),
+        Duration.ofSeconds(30), "the victim to be serving");
+    Instant deleted = Instant.now();
+    cluster.admin().pods().inNamespace("default").withName(victim.getMetadata().getName()).delete();
+    await(() -> endpoint(release, victim).map(e -> Boolean.FALSE.equals(e.getConditions().getServing())).orElse(true),
+        Duration.ofSeconds(30), "serving=false");
+    Duration toNotServing = Duration.between(deleted, Instant.now());
+    await(() -> cluster.terminated().stream().anyMatch(t -> t.pod().endsWith("/" + victim.getMetadata().getName())),
+        Duration.ofSeconds(60), "the pod to be gone");
+    PodTimeline t = cluster.terminated().stream()
+        .filter(x -> x.pod().endsWith("/" + victim.getMetadata().getName())).findFirst().orElseThrow();
+    JsonObject summary = summary(t);
+    JsonObject wait = summary.getJsonObject("phases").getJsonObject("pre-drain-wait");
+    assertEquals(0, t.exitCode(), t.logs());
+    assertFalse(t.killed(), "the runtime must exit before SIGKILL");
+    assertEquals("drained", wait.getString("outcome"), summary.encode());
+    assertFalse(t.logs().contains("403"), "the chart's RBAC must suffice:\n" + t.logs());
+    figures.put(label + " deletion to serving=false", toNotServing.toMillis() + " ms");
+    figures.put(label + " endpoint wait (until the slices show the pod out)", wait.getLong("endpointsDrainedMs") + " ms");
+    figures.put(label + " pre-drain wait incl. propagation delay", wait.getLong("waitedMs") + " ms");
+    figures.put(label + " SIGTERM to exit", Duration.between(t.sigterm(), t.exited()).toMillis() + " ms");
+    return toNotServing;
+  }
+
+  @Test
+  @Order(1)
+  void chartInstallsAndEveryPodBecomesReady() throws InterruptedException {
+    install("plain", false);
+    await(() -> pods("plain").size() == 2 && pods("plain").stream().allMatch(ClusterScenarios::ready),
+        Duration.ofSeconds(120), "2 ready pods");
+    for (Pod pod : pods("plain")) {
+      String logs = cluster.logs("default", pod.getMetadata().getName());
+      assertTrue(logs.contains("kubernetes: pod default/" + pod.getMetadata().getName()), logs);
+      assertTrue(logs.contains("endpoint wait on Services [plain-graceful-runtime]"), logs);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void deletedPodWaitsForTheEndpointsThenDrainsAndRecordsEvents() throws InterruptedException {
+    Duration withoutGate = deleteAndMeasure("plain", "without readiness gate:");
+    List<String> reasons = cluster.admin().v1().events().inNamespace("default").list().getItems().stream()
+        .map(Event::getReason).toList();
+    assertTrue(reasons.containsAll(List.of("ShutdownStarted", "EndpointsDrained", "ShutdownCompleted")), reasons.toString());
+    assertTrue(withoutGate.toMillis() < 10_000, "serving=false took " + withoutGate.toMillis() + " ms");
+  }
+
+  @Test
+  @Order(3)
+  void readinessGateTakesThePodOutSooner() throws InterruptedException {
+    install("gated", true);
+    await(() -> pods("gated").size() == 2 && pods("gated").stream().allMatch(ClusterScenarios::ready),
+        Duration.ofSeconds(120), "2 ready gated pods");
+    Duration withGate = deleteAndMeasure("gated", "with readiness gate:");
+    long without = Long.parseLong(figures.get("without readiness gate: deletion to serving=false").replace(" ms", ""));
+    figures.put("readiness gate: serving=false sooner by", (without - withGate.toMillis()) + " ms");
+    // Without the gate it takes the readiness probe's period x failure threshold (1 s x 2); with it, one API round trip.
+    assertTrue(withGate.toMillis() < without, "the gate must take the pod out sooner: " + withGate.toMillis() + " ms vs " + without + " ms");
+  }
+
+  @Test
+  @Order(4)
+  void rollingRestartsUnderLoadFailNoRequest() throws Exception {
+    install("rolled", true, 3);
+    Rollouts result = rolloutsUnderLoad("rolled", "");
+    for (Load load : result.loads()) {
+      assertTrue(load.ok() > 0, load.toString());
+      assertEquals(0, load.failed(), load + "\n" + String.join("\n", load.timeline()));
+    }
+    for (ToolLoad tool : result.tools()) {
+      assertTrue(tool.ok() > 0, tool.toString());
+      assertEquals(0, tool.failed(), tool.toString());
+    }
+  }
+
+  @Test
+  @Order(5)
+  void theProofCanFailANaiveServerLosesRequestsUnderTheSameRollout() throws Exception {
+    install("naive", cluster.image(TestCluster.Image.NAIVE), false, 3);
+    Rollouts result = rolloutsUnderLoad("naive", "naive ");
+    long failed = result.loads().stream().mapToLong(Load::failed).sum() + result.tools().stream().mapToLong(ToolLoad::failed).sum();
+    figures.put("naive vertx.close(): failed calls in total", String.valueOf(failed));
+    assertTrue(failed > 0, "the naive server lost nothing: the rollout test could not tell the difference " + result);
+  }
+
+  @Test
+  @Order(6)
+  void shortGracePeriodStillFinishesTheRequestInFlight() throws Exception {
+    install("short", true, 1);
+    await(() -> pods("short").size() == 1 && ready(pods("short").get(0)), Duration.ofSeconds(120), "1 ready pod");
+    Pod pod = pods("short").get(0);
+    String name = pod.getMetadata().getName();
+    InetSocketAddress app = cluster.reach(pod, 8080);
+    InetSocketAddress management = cluster.reach(pod, 9000);
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpClient client = vertx.createHttpClient();
+      Future<String> slow = client.request(HttpMethod.GET, app.getPort(), app.getHostString(), "/delay?ms=3000")
+          .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b.toString().trim()));
+      await(() -> metrics(client, management).contains("graceful_requests_in_flight{kind=\"http\",server=\"http\"} 1.0"),
+          Duration.ofSeconds(10), "the request to be in flight");
+      Instant deleted = Instant.now();
+      cluster.admin().pods().inNamespace("default").withName(name).withGracePeriod(5).delete();
+      assertEquals("200 delayed 3000 ms", slow.toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS));
+      await(() -> cluster.admin().pods().inNamespace("default").withName(name).get() == null, Duration.ofSeconds(10), "the pod to go");
+      Duration gone = Duration.between(deleted, Instant.now());
+      figures.put("--grace-period=5 with a 3 s request: pod gone after", gone.toMillis() + " ms");
+      assertTrue(gone.toMillis() <= 5000, "the pod outlived its 5 s grace period: " + gone.toMillis() + " ms");
+      PodTimeline t = cluster.terminated().stream().filter(x -> x.pod().endsWith("/" + name)).findFirst().orElseThrow();
+      assertFalse(t.killed(), "SIGKILL was needed:\n" + t.logs());
+      assertEquals(0, t.exitCode(), t.logs());
+      JsonObject deadline = summary(t).getJsonObject("phases").getJsonObject("deadline");
+      assertEquals("deletionTimestamp", deadline.getString("source"), deadline.encode());
+      List<String> reasons = cluster.admin().v1().events().inNamespace("default").list().getItems().stream()
+          .filter(e -> name.equals(e.getInvolvedObject().getName())).map(Event::getReason).toList();
+      assertTrue(reasons.containsAll(List.of("ShutdownStarted", "ShutdownCompleted")), reasons.toString());
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
+  }
+
+  private static String metrics(HttpClient client, InetSocketAddress management) {
+    try {
+      return client.request(HttpMethod.GET, management.getPort(), management.getHostString(), "/metrics").compose(req -> req.send()).compose(r -> r.body())
+          .toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS).toString();
+    } catch (Exception e) {
+      return "";
+    }
+  }
+
+  /** The loads of one rollout scenario, stopped. */
+  private record Rollouts(List<Load> loads, List<ToolLoad> tools) {
+  }
+
+  /** How long wrk and h2load run: long enough to cover both rollouts of 3 pods here. */
+  private static final Duration TOOL_DURATION = Duration.ofSeconds(70);
+
+  /**
+   * Runs the loads through the service proxy while the Deployment is restarted twice: the Vert.x clients (HTTP/1.1,
+   * HTTP/2, gRPC unary and streaming) until the rollouts end, wrk and h2load for a fixed window covering them.
+   */
+  private Rollouts rolloutsUnderLoad(String release, String label) throws Exception {
+    String deployment = release + "-graceful-runtime";
+    await(() -> pods(release).size() == 3 && pods(release).stream().allMatch(ClusterScenarios::ready),
+        Duration.ofSeconds(120), "3 ready pods");
+    Vertx vertx = Vertx.vertx();
+    try (TestCluster.ServiceAccess service = cluster.openService("default", deployment, List.of("http", "grpc"))) {
+      Map<String, Integer> ports = service.ports();
+      await(() -> service.routableEndpoints() == 3, Duration.ofSeconds(30), "the service to route to 3 endpoints");
+      E2eEnvironment.script("e2e/load/ensure-tools.sh");
+      List<ToolLoad> tools = List.of(ToolLoad.wrk(ports.get("http"), TOOL_DURATION),
+          ToolLoad.h2load(ports.get("http"), TOOL_DURATION), ToolLoad.ghz(ports.get("grpc"), TOOL_DURATION));
+      List<Load> loads = startLoads(vertx, ports.get("http"), ports.get("grpc"));
+      Instant start = Instant.now();
+      for (int round = 1; round <= 2; round++) {
+        Instant began = Instant.now();
+        cluster.admin().apps().deployments().inNamespace("default").withName(deployment).rolling().restart();
+        awaitRolledOut(deployment, release);
+        figures.put(label + "rollout " + round + " duration", Duration.between(began, Instant.now()).toMillis() + " ms");
+      }
+      Duration loadTime = Duration.between(start, Instant.now());
+      for (Load load : loads) {
+        load.stop();
+        figures.put(label + "load " + load.name(), load.toString());
+      }
+      figures.put(label + "load duration", loadTime.toMillis() + " ms");
+      for (ToolLoad tool : tools) {
+        tool.await();
+        figures.put(label + "load " + tool.name(), tool.toString());
+      }
+      cluster.terminated().stream().filter(t -> t.pod().contains("/" + release + "-")).forEach(t -> figures.put(
+          label + "pod " + t.pod() + " SIGTERM to exit", Duration.between(t.sigterm(), t.exited()).toMillis() + " ms, exit " + t.exitCode()));
+      return new Rollouts(loads, tools);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
+  }
+
+  private void awaitRolledOut(String deployment, String release) throws InterruptedException {
+    await(() -> {
+      Deployment d = cluster.admin().apps().deployments().inNamespace("default").withName(deployment).get();
+      var st = d.getStatus();
+      int want = d.getSpec().getReplicas();
+      return st != null && st.getObservedGeneration() != null && st.getObservedGeneration() >= d.getMetadata().getGeneration()
+          && Integer.valueOf(want).equals(st.getUpdatedReplicas()) && Integer.valueOf(want).equals(st.getReplicas())
+          && Integer.valueOf(want).equals(st.getAvailableReplicas())
+          && pods(release).size() == want && pods(release).stream().noneMatch(p -> p.getMetadata().getDeletionTimestamp() != null);
+    }, Duration.ofMinutes(3), "the rollout of " + deployment);
+  }
+
+  /** HTTP/1.1 keep-alive, HTTP/2, gRPC unary and gRPC server streaming, all through the service proxy. */
+  private static List<Load> startLoads(Vertx vertx, int httpPort, int grpcPort) {
+    long budget = 1_000_000;
+    HttpClient http1 = vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(true))
+        .with(new PoolOptions().setHttp1MaxSize(6)).build();
+    HttpClient http2 = vertx.httpClientBuilder()
+        .with(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false))
+        .with(new PoolOptions().setHttp2MaxSize(2)).build();
+    GrpcClient grpc = GrpcClient.client(vertx);
+    DemoGrpcClient demo = DemoGrpcClient.create(grpc, SocketAddress.inetSocketAddress(grpcPort, "127.0.0.1"));
+    return List.of(
+        Load.start("HTTP/1.1 keep-alive", 6, budget, () -> get(http1, httpPort)),
+        Load.start("HTTP/2", 6, budget, () -> get(http2, httpPort)),
+        Load.start("gRPC unary", 4, budget, () -> demo.delay(DelayRequest.newBuilder().setDelayMs(10).build())),
+        Load.start("gRPC server streaming", 2, budget, () -> ticks(demo)));
+  }
+
+  private static Future<?> get(HttpClient client, int port) {
+    return client.request(HttpMethod.GET, port, "127.0.0.1", "/delay?ms=10")
+        .compose(req -> req.send())
+        .compose(resp -> resp.body().compose(body -> resp.statusCode() == 200 && body.toString().equals("delayed 10 ms\n")
+            ? Future.succeededFuture() : Future.failedFuture("HTTP " + resp.statusCode() + " " + body)));
+  }
+
+  private static Future<?> ticks(DemoGrpcClient demo) {
+    return demo.ticks(TicksRequest.newBuilder().setCount(5).setIntervalMs(20).build()).compose(stream -> {
+      Promise<Void> done = Promise.promise();
+      int[] seen = new int[1];
+      stream.handler(t -> seen[0]++);
+      stream.exceptionHandler(done::tryFail);
+      stream.endHandler(v -> {
+        if (seen[0] == 5) {
+          done.tryComplete();
+        } else {
+          done.tryFail("stream ended after " + seen[0] + " of 5 ticks");
+        }
+      });
+      return done.future();
+    });
+  }
+
+  @Test
+  @Order(7)
+  void withoutItsRoleThePodStillDrainsAndExitsByItsDeadline() throws Exception {
+    install("norole", false, 1);
+    await(() -> pods("norole").size() == 1 && ready(pods("norole").get(0)), Duration.ofSeconds(120), "1 ready pod");
+    cluster.admin().rbac().roleBindings().inNamespace("default").withName("norole-graceful-runtime").delete();
+    await(() -> cluster.admin().rbac().roleBindings().inNamespace("default").withName("norole-graceful-runtime").get() == null,
+        Duration.ofSeconds(10), "the RoleBinding to go");
+    PodTimeline t = deleteAndAwaitGone("norole");
+    assertEquals(0, t.exitCode(), t.logs());
+    assertFalse(t.killed(), t.logs());
+    assertTrue(t.logs().contains("403 Forbidden"), "one warning must name the 403:\n" + t.logs());
+    JsonObject wait = summary(t).getJsonObject("phases").getJsonObject("pre-drain-wait");
+    assertEquals("fallback", wait.getString("outcome"), wait.encode());
+    figures.put("Role removed: SIGTERM to exit (fixed-delay fallback)", Duration.between(t.sigterm(), t.exited()).toMillis() + " ms");
+  }
+
+  @Test
+  @Order(8)
+  void withTheApiServerStoppedThePodStillDrainsAndExitsByItsDeadline() throws Exception {
+    TestCluster.ApiServerFaults faults = cluster.apiServerFaults().orElse(null);
+    Assumptions.assumeTrue(faults != null, cluster.name() + " cannot stop its API server apart from its kubelet");
+    install("noapi", false, 1);
+    await(() -> pods("noapi").size() == 1 && ready(pods("noapi").get(0)), Duration.ofSeconds(120), "1 ready pod");
+    String name = pods("noapi").get(0).getMetadata().getName();
+    // The API server goes away after the deletion and before the SIGTERM, so the runtime's read of its pod at
+    // SIGTERM must fail (stopping it after the signal races with that read).
+    faults.stopApiServerBeforeSigterm(name);
+    cluster.admin().pods().inNamespace("default").withName(name).delete();
+    try {
+      await(() -> cluster.signalled().contains(name), Duration.ofSeconds(20), "SIGTERM");
+      await(() -> cluster.terminated().stream().anyMatch(x -> x.pod().endsWith("/" + name)), Duration.ofSeconds(40), "the exit");
+    } finally {
+      faults.restoreApiServer();
+    }
+    PodTimeline t = cluster.terminated().stream().filter(x -> x.pod().endsWith("/" + name)).findFirst().orElseThrow();
+    assertEquals(0, t.exitCode(), t.logs());
+    assertFalse(t.killed(), t.logs());
+    assertTrue(Duration.between(t.sigterm(), t.exited()).toMillis() < 20_000, "exited after its deadline");
+    JsonObject summary = summary(t);
+    assertEquals("terminationGracePeriodSeconds", summary.getJsonObject("phases").getJsonObject("deadline").getString("source"));
+    assertEquals("fallback", summary.getJsonObject("phases").getJsonObject("pre-drain-wait").getString("outcome"));
+    figures.put("API server stopped: SIGTERM to exit (fixed-delay fallback)", Duration.between(t.sigterm(), t.exited()).toMillis() + " ms");
+  }
+
+  private PodTimeline deleteAndAwaitGone(String release) throws InterruptedException {
+    String name = pods(release).get(0).getMetadata().getName();
+    cluster.admin().pods().inNamespace("default").withName(name).delete();
+    await(() -> cluster.terminated().stream().anyMatch(x -> x.pod().endsWith("/" + name)), Duration.ofSeconds(40), "the pod to go");
+    return cluster.terminated().stream().filter(x -> x.pod().endsWith("/" + name)).findFirst().orElseThrow();
+  }
+}

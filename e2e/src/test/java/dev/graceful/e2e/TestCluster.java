@@ -1,0 +1,89 @@
+package dev.graceful.e2e;
+
+import dev.graceful.e2e.node.PodTimeline;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What the end-to-end scenarios need from a Kubernetes cluster, so they are written once and run on each
+ * implementation: the project's own control plane with the node agent ({@link AgentCluster}), or k3s through
+ * Testcontainers ({@link K3sCluster}).
+ */
+public interface TestCluster extends AutoCloseable {
+
+  /** The images the scenarios deploy. */
+  enum Image {
+    /** The project's Dockerfile: the runtime with its demo. */
+    RUNTIME,
+    /** e2e/naive-server: the demo on plain Vert.x with vertx.close() on SIGTERM. */
+    NAIVE
+  }
+
+  /** Where an image is, as the chart's {@code image.*} values. */
+  record ImageRef(String repository, String tag) {
+  }
+
+  /** A Service made reachable from the test on loopback, as kube-proxy would route it. */
+  interface ServiceAccess extends AutoCloseable {
+
+    /** Service port name to the local port that reaches it. */
+    Map<String, Integer> ports();
+
+    /** How many endpoints new connections are sent to right now. */
+    int routableEndpoints();
+
+    @Override
+    void close();
+  }
+
+  /** Faults only a cluster whose parts the test controls can inject. */
+  interface ApiServerFaults {
+
+    /** Stops the API server after the deletion of {@code podName} and before its SIGTERM. */
+    void stopApiServerBeforeSigterm(String podName);
+
+    /** Starts it again (idempotent) and forgets the hook. */
+    void restoreApiServer() throws Exception;
+  }
+
+  /** One line for reports: what runs the pods. */
+  String name();
+
+  KubernetesClient admin();
+
+  /** A kubeconfig with cluster-admin rights, for Helm. */
+  Path kubeconfig();
+
+  /** Builds the image unless present and makes it available to the cluster's nodes. */
+  ImageRef image(Image image) throws Exception;
+
+  /** Routes loopback ports to the named ports of a Service. */
+  ServiceAccess openService(String namespace, String service, List<String> portNames) throws Exception;
+
+  /** A local address that reaches {@code port} of one pod directly. */
+  InetSocketAddress reach(Pod pod, int port) throws Exception;
+
+  /** Names of the pods that have been sent SIGTERM. */
+  Set<String> signalled();
+
+  /** Timelines of the pods that were terminated and removed, in the order they went. */
+  List<PodTimeline> terminated();
+
+  /** The output of a running pod's container. */
+  String logs(String namespace, String name);
+
+  /** Present when the API server can be stopped and started by the test. */
+  Optional<ApiServerFaults> apiServerFaults();
+
+  /** What a person would look at when a scenario fails. */
+  String describe();
+
+  @Override
+  void close() throws Exception;
+}
