@@ -32,3 +32,31 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default "default" .Values.serviceAccount.name }}
 {{- end }}
 {{- end }}
+
+{{/*
+The mesh's pod annotations, as YAML. Classic sidecars are held for the runtime's whole budget (rounded up to seconds):
+Istio until the app has no connections left, Linkerd by delaying its SIGTERM.
+*/}}
+{{- define "graceful.meshAnnotations" -}}
+{{- $budgetSeconds := div (add (sub (mul (int .Values.terminationGracePeriodSeconds) 1000) (int .Values.shutdown.deadlineMarginMillis)) 999) 1000 }}
+{{- if .Values.mesh.istio.enabled }}
+{{- if .Values.mesh.istio.nativeSidecar }}
+sidecar.istio.io/nativeSidecar: "true"
+{{- else }}
+proxy.istio.io/config: |
+  holdApplicationUntilProxyStarts: true
+  terminationDrainDuration: {{ $budgetSeconds }}s
+  proxyMetadata:
+    EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "true"
+{{- end }}
+{{- end }}
+{{- if .Values.mesh.linkerd.enabled }}
+linkerd.io/inject: enabled
+config.linkerd.io/proxy-await: enabled
+{{- if .Values.mesh.linkerd.nativeSidecar }}
+config.alpha.linkerd.io/proxy-enable-native-sidecar: "true"
+{{- else }}
+config.alpha.linkerd.io/proxy-wait-before-exit-seconds: {{ $budgetSeconds | quote }}
+{{- end }}
+{{- end }}
+{{- end }}

@@ -113,6 +113,71 @@ class ChartTest {
     assertTrue(Chart.render(Map.of()).get(Deployment.class).getSpec().getTemplate().getSpec().getReadinessGates().isEmpty());
   }
 
+  private static Map<String, String> podAnnotations(Deployment d) {
+    Map<String, String> annotations = d.getSpec().getTemplate().getMetadata().getAnnotations();
+    return annotations == null ? Map.of() : annotations;
+  }
+
+  @Test
+  void noMeshByDefault() {
+    Deployment d = Chart.render(Map.of()).get(Deployment.class);
+    assertEquals(Map.of(), podAnnotations(d));
+    assertFalse(d.getSpec().getTemplate().getMetadata().getLabels().containsKey("sidecar.istio.io/inject"));
+    assertFalse(env(d).containsKey("GRACEFUL_SIDECAR_READY_TIMEOUT"));
+  }
+
+  @Test
+  void istioClassicSidecarStartsFirstAndStaysUntilTheRuntimeHasNoConnections() {
+    Deployment d = Chart.render(Map.of("mesh.istio.enabled", true, "terminationGracePeriodSeconds", 45)).get(Deployment.class);
+    assertEquals("true", d.getSpec().getTemplate().getMetadata().getLabels().get("sidecar.istio.io/inject"));
+    Map<String, String> annotations = podAnnotations(d);
+    assertFalse(annotations.containsKey("sidecar.istio.io/nativeSidecar"));
+    Map<?, ?> proxyConfig = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(annotations.get("proxy.istio.io/config"), Map.class);
+    assertEquals(true, proxyConfig.get("holdApplicationUntilProxyStarts"));
+    assertEquals("45s", proxyConfig.get("terminationDrainDuration"), "at least the runtime's budget of 44.5 s");
+    assertEquals(Map.of("EXIT_ON_ZERO_ACTIVE_CONNECTIONS", "true"), proxyConfig.get("proxyMetadata"));
+    assertEquals("60s", env(d).get("GRACEFUL_SIDECAR_READY_TIMEOUT").getValue());
+    assertEquals("false", env(d).get("GRACEFUL_SIDECAR_WAIT_BEFORE_VERTICLES").getValue());
+  }
+
+  @Test
+  void istioNativeSidecar() {
+    Deployment d = Chart.render(Map.of("mesh.istio.enabled", true, "mesh.istio.nativeSidecar", true,
+        "mesh.readyTimeout", "2m", "mesh.waitBeforeVerticles", true)).get(Deployment.class);
+    assertEquals(Map.of("sidecar.istio.io/nativeSidecar", "true"), podAnnotations(d), "the kubelet orders a native sidecar itself");
+    assertEquals("2m", env(d).get("GRACEFUL_SIDECAR_READY_TIMEOUT").getValue());
+    assertEquals("true", env(d).get("GRACEFUL_SIDECAR_WAIT_BEFORE_VERTICLES").getValue());
+  }
+
+  @Test
+  void linkerdClassicAndNativeSidecars() {
+    Deployment classic = Chart.render(Map.of("mesh.linkerd.enabled", true)).get(Deployment.class);
+    assertEquals(Map.of("linkerd.io/inject", "enabled", "config.linkerd.io/proxy-await", "enabled",
+        "config.alpha.linkerd.io/proxy-wait-before-exit-seconds", "30"), podAnnotations(classic));
+    assertFalse(classic.getSpec().getTemplate().getMetadata().getLabels().containsKey("sidecar.istio.io/inject"));
+    assertTrue(env(classic).containsKey("GRACEFUL_SIDECAR_READY_TIMEOUT"));
+
+    Deployment nativeSidecar = Chart.render(Map.of("mesh.linkerd.enabled", true, "mesh.linkerd.nativeSidecar", true)).get(Deployment.class);
+    assertEquals(Map.of("linkerd.io/inject", "enabled", "config.linkerd.io/proxy-await", "enabled",
+        "config.alpha.linkerd.io/proxy-enable-native-sidecar", "true"), podAnnotations(nativeSidecar));
+  }
+
+  @Test
+  void podAnnotationsAreMergedWithTheMeshsAndWin() {
+    Deployment d = Chart.render(Map.of("mesh.linkerd.enabled", true, "podAnnotations.config\\.linkerd\\.io/proxy-await", "disabled",
+        "podAnnotations.example\\.com/team", "shop")).get(Deployment.class);
+    Map<String, String> annotations = podAnnotations(d);
+    assertEquals("disabled", annotations.get("config.linkerd.io/proxy-await"));
+    assertEquals("shop", annotations.get("example.com/team"));
+    assertEquals("enabled", annotations.get("linkerd.io/inject"));
+  }
+
+  @Test
+  void twoMeshesAreRejected() {
+    Exception e = assertThrows(Exception.class, () -> Chart.template(Map.of("mesh.istio.enabled", true, "mesh.linkerd.enabled", true)));
+    assertTrue(e.getMessage().contains("mesh.istio.enabled and mesh.linkerd.enabled: enable at most one mesh"), e.getMessage());
+  }
+
   @Test
   void securityContextIsHardened() {
     Deployment d = Chart.render(Map.of()).get(Deployment.class);
@@ -168,6 +233,9 @@ class ChartTest {
       "readinessGate.conditionType   | bad gate! | '/readinessGate/conditionType'",
       "replicas                      | 3      | 'replicas' not allowed",
       "verticles                     | 'com.example.A;rm -rf' | '/verticles'",
+      "mesh.readyTimeout             | 0s     | '/mesh/readyTimeout'",
+      "mesh.istio.enabled            | yes    | '/mesh/istio/enabled'",
+      "mesh.consul.enabled           | true   | 'consul' not allowed",
   })
   void badValuesAreRejectedNamingTheValue(String key, String value, String named) {
     Exception e = assertThrows(Exception.class, () -> Chart.template(Map.of(key, value)));

@@ -3,6 +3,7 @@ package dev.graceful.runtime;
 import dev.graceful.runtime.config.ConfigLoader;
 import dev.graceful.runtime.config.RuntimeConfig;
 import dev.graceful.runtime.kubernetes.KubernetesIntegration;
+import dev.graceful.runtime.kubernetes.PodFacts;
 import dev.graceful.runtime.kubernetes.PodIdentity;
 import dev.graceful.runtime.lifecycle.ExitCode;
 import dev.graceful.runtime.lifecycle.Lifecycle;
@@ -21,6 +22,7 @@ import dev.graceful.runtime.shutdown.ShutdownCoordinator;
 import dev.graceful.runtime.shutdown.ShutdownPhase;
 import dev.graceful.runtime.shutdown.ShutdownReport;
 import dev.graceful.runtime.shutdown.StopVerticles;
+import dev.graceful.runtime.sidecar.SidecarSupport;
 import dev.graceful.runtime.signal.SignalTrap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -88,6 +90,7 @@ public final class GracefulRuntime {
   private final HealthProbes probes;
   private final ManagementServer management;
   private final Optional<KubernetesIntegration> kubernetes;
+  private final SidecarSupport sidecars;
   private final List<ManagedServer> servers = new ArrayList<>();
   private final List<Startup.Unit> units = new ArrayList<>();
   private final Promise<Void> started = Promise.promise();
@@ -107,6 +110,7 @@ public final class GracefulRuntime {
         .build();
     this.probes = new HealthProbes(control, lifecycle);
     this.management = new ManagementServer(control, probes, registry);
+    this.sidecars = new SidecarSupport(config.sidecar(), control);
     try {
       this.kubernetes = builder.kubernetesClient != null
           ? Optional.of(KubernetesIntegration.using(builder.kubernetesClient, builder.pod, config.kubernetes(), control))
@@ -162,7 +166,7 @@ public final class GracefulRuntime {
           LOG.info("management server listening on port " + port + " (/health/live, /health/ready, /health/started, /metrics)");
         })
         .compose(port -> kubernetes.map(KubernetesIntegration::start).orElse(Future.succeededFuture()))
-        .compose(v -> new Startup(vertx, config.startTimeout()).deployAll(units))
+        .compose(v -> deployWithProxy())
         .compose(ids -> {
           deployments = ids;
           servers.forEach(s -> LOG.info(s.kind() + " server '" + s.name() + "' listening on port " + s.port()));
@@ -183,6 +187,30 @@ public final class GracefulRuntime {
           started.tryFail(cause instanceof StartFailedException ? cause : new StartFailedException(cause.getMessage(), cause));
         });
     return started.future();
+  }
+
+  /**
+   * Deploys everything once the mesh proxy is ready (GRACEFUL_SIDECAR_WAIT_BEFORE_VERTICLES), or alongside the wait
+   * for it; either way the runtime turns ready only after the proxy. Without a proxy, just deploys.
+   */
+  private Future<Map<String, String>> deployWithProxy() {
+    Optional<PodFacts> facts = kubernetes.flatMap(KubernetesIntegration::facts);
+    // The longest the shutdown may take: the pod's grace period (the deadline the runtime re-bases on), else the budget.
+    Duration budget = facts.flatMap(PodFacts::terminationGrace).map(g -> g.minus(config.kubernetes().deadlineMargin()))
+        .orElse(config.shutdownTimeout());
+    Future<Void> proxyReady = sidecars.start(facts.map(PodFacts::sidecars), budget);
+    if (sidecars.waitBeforeVerticles()) {
+      return proxyReady.compose(v -> new Startup(vertx, config.startTimeout()).deployAll(units));
+    }
+    Future<Map<String, String>> deployed = new Startup(vertx, config.startTimeout()).deployAll(units);
+    return Future.join(deployed, proxyReady).transform(ar -> {
+      if (ar.succeeded() || deployed.failed()) {
+        return deployed; // a failed deploy has already stopped what it started
+      }
+      // The proxy never became ready: stop what did start, then report it, as any failed start.
+      return Future.join(deployed.result().keySet().stream().map(vertx::undeploy).toList())
+          .transform(x -> Future.<Map<String, String>>failedFuture(proxyReady.cause()));
+    });
   }
 
   private Future<Void> awaitUserReadiness(long deadlineNanos) {
@@ -260,6 +288,7 @@ public final class GracefulRuntime {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       System.err.println("graceful-runtime: start failed: " + cause.getMessage());
       kubernetes.ifPresent(k -> awaitQuietly(k.flushEvents(), config.kubernetes().apiTimeout()));
+      exitSidecar(ExitCode.START_FAILED.code());
       closeQuietly(config.startTimeout());
       return ExitCode.START_FAILED.code();
     }
@@ -270,13 +299,21 @@ public final class GracefulRuntime {
           .get(begun.remaining(Duration.ZERO).plus(CLOSE_GRACE).toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       LOG.severe("shutdown did not finish by its deadline; exiting anyway");
+      exitSidecar(ExitCode.SHUTDOWN_FORCED.code());
       return ExitCode.SHUTDOWN_FORCED.code();
     } catch (Exception e) {
       LOG.severe("shutdown failed: " + e);
+      exitSidecar(ExitCode.INTERNAL_ERROR.code());
       return ExitCode.INTERNAL_ERROR.code();
     }
+    exitSidecar(report.exitCode().code());
     closeQuietly(CLOSE_GRACE);
     return report.exitCode().code();
+  }
+
+  /** Asks the mesh proxy to exit when the pod runs to completion, so a Job completes; bounded, never fails. */
+  private void exitSidecar(int exitCode) {
+    awaitQuietly(sidecars.atExit(exitCode), CLOSE_GRACE);
   }
 
   private void closeQuietly(Duration bound) {

@@ -111,7 +111,64 @@ public final class ConfigLoader {
               + ") so the drain keeps part of the budget");
     }
     return new RuntimeConfig(host, http, grpc, management, shutdown, drainDelay, stop, start,
-        verticles(), grpcTls(), kubernetes());
+        verticles(), grpcTls(), kubernetes(), sidecar());
+  }
+
+  private SidecarSettings sidecar() {
+    SidecarSettings.Mode mode = switch (raw(Setting.SIDECAR).trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "auto" -> SidecarSettings.Mode.AUTO;
+      case "off" -> SidecarSettings.Mode.OFF;
+      default -> throw new ConfigException(Setting.SIDECAR.key(), raw(Setting.SIDECAR), "use auto or off");
+    };
+    Optional<java.net.URI> ready = httpUrl(Setting.SIDECAR_READY_URL);
+    Optional<java.net.URI> quitUrl = httpUrl(Setting.SIDECAR_QUIT_URL);
+    Duration timeout = duration(Setting.SIDECAR_READY_TIMEOUT);
+    if (timeout.isZero()) {
+      throw new ConfigException(Setting.SIDECAR_READY_TIMEOUT.key(), raw(Setting.SIDECAR_READY_TIMEOUT), "must be greater than 0");
+    }
+    boolean waitBeforeVerticles = switch (raw(Setting.SIDECAR_WAIT_BEFORE_VERTICLES).trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new ConfigException(Setting.SIDECAR_WAIT_BEFORE_VERTICLES.key(), raw(Setting.SIDECAR_WAIT_BEFORE_VERTICLES),
+          "use true or false");
+    };
+    SidecarSettings.Quit quit = switch (raw(Setting.SIDECAR_QUIT).trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "auto" -> SidecarSettings.Quit.AUTO;
+      case "always" -> SidecarSettings.Quit.ALWAYS;
+      case "never" -> SidecarSettings.Quit.NEVER;
+      default -> throw new ConfigException(Setting.SIDECAR_QUIT.key(), raw(Setting.SIDECAR_QUIT), "use auto, always or never");
+    };
+    // "off" promises no proxy traffic at all: a URL set beside it is a contradiction, not something to ignore.
+    if (mode == SidecarSettings.Mode.OFF) {
+      for (Setting s : List.of(Setting.SIDECAR_READY_URL, Setting.SIDECAR_QUIT_URL)) {
+        if (!raw(s).isBlank()) {
+          throw new ConfigException(Setting.SIDECAR.key(), raw(Setting.SIDECAR), "off, but " + s.key() + " is set; remove one of them");
+        }
+      }
+      if (quit == SidecarSettings.Quit.ALWAYS) {
+        throw new ConfigException(Setting.SIDECAR.key(), raw(Setting.SIDECAR),
+            "off, but " + Setting.SIDECAR_QUIT.key() + "=always; remove one of them");
+      }
+    }
+    return new SidecarSettings(mode, ready, timeout, waitBeforeVerticles, quit, quitUrl);
+  }
+
+  /** An absolute plain-HTTP URL with a host (proxies' admin endpoints are plain HTTP on loopback), or empty. */
+  private Optional<java.net.URI> httpUrl(Setting s) {
+    String value = raw(s).trim();
+    if (value.isEmpty()) {
+      return Optional.empty();
+    }
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(value);
+    } catch (java.net.URISyntaxException e) {
+      uri = null;
+    }
+    if (uri == null || !"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+      throw new ConfigException(s.key(), raw(s), "not an http URL; write e.g. http://127.0.0.1:15021/healthz/ready");
+    }
+    return Optional.of(uri);
   }
 
   private KubernetesSettings kubernetes() {

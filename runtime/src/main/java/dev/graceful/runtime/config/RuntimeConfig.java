@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param verticles         user classes to run instead of the demo ({@code Deployable} or {@code RuntimeModule})
  * @param grpcTls           certificate and key for gRPC over TLS with ALPN; empty means h2c
  * @param kubernetes        how to use the Kubernetes API in a pod
+ * @param sidecar           how to wait for, and stop, a service-mesh proxy in the pod
  */
 public record RuntimeConfig(
     String host,
@@ -32,7 +33,8 @@ public record RuntimeConfig(
     Duration startTimeout,
     List<Class<?>> verticles,
     Optional<TlsFiles> grpcTls,
-    KubernetesSettings kubernetes) {
+    KubernetesSettings kubernetes,
+    SidecarSettings sidecar) {
 
   public RuntimeConfig {
     verticles = List.copyOf(verticles);

@@ -22,7 +22,13 @@ public enum Setting {
   PROPAGATION_DELAY("GRACEFUL_PROPAGATION_DELAY", "2s", "wait after the endpoints show the pod gone, for kube-proxy and ingresses"),
   DEADLINE_MARGIN("GRACEFUL_DEADLINE_MARGIN", "500ms", "kept back from the pod's SIGKILL deadline"),
   READINESS_GATE("GRACEFUL_READINESS_GATE", "", "pod condition type to set True when ready, False at SIGTERM"),
-  KUBERNETES_TIMEOUT("GRACEFUL_KUBERNETES_TIMEOUT", "2s", "bound on each call to the Kubernetes API");
+  KUBERNETES_TIMEOUT("GRACEFUL_KUBERNETES_TIMEOUT", "2s", "bound on each call to the Kubernetes API"),
+  SIDECAR("GRACEFUL_SIDECAR", "auto", "auto: detect a mesh proxy (Istio, Linkerd) from the pod spec; off: never wait for or call one"),
+  SIDECAR_READY_URL("GRACEFUL_SIDECAR_READY_URL", "", "proxy readiness URL instead of the detected mesh's; outside Kubernetes, setting it turns the wait on"),
+  SIDECAR_READY_TIMEOUT("GRACEFUL_SIDECAR_READY_TIMEOUT", "60s", "how long the start waits for the proxy to report ready (then exit 3)"),
+  SIDECAR_WAIT_BEFORE_VERTICLES("GRACEFUL_SIDECAR_WAIT_BEFORE_VERTICLES", "false", "true: start servers and verticles only once the proxy is ready; false: only readiness waits"),
+  SIDECAR_QUIT("GRACEFUL_SIDECAR_QUIT", "auto", "ask the proxy to exit when the runtime exits: auto (run-to-completion pods with a classic sidecar), always, never"),
+  SIDECAR_QUIT_URL("GRACEFUL_SIDECAR_QUIT_URL", "", "URL to POST to at exit instead of the detected mesh's");
 
   private final String key;
   private final String defaultValue;

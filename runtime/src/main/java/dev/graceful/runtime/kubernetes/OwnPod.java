@@ -1,5 +1,6 @@
 package dev.graceful.runtime.kubernetes;
 
+import dev.graceful.runtime.sidecar.SidecarDetector;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodReadinessGate;
 import io.fabric8.kubernetes.api.model.Service;
@@ -81,6 +82,6 @@ final class OwnPod {
     List<String> gates = pod.getSpec() == null || pod.getSpec().getReadinessGates() == null ? List.of()
         : pod.getSpec().getReadinessGates().stream().map(PodReadinessGate::getConditionType).toList();
     return new PodFacts(pod.getMetadata().getUid(), Optional.ofNullable(grace).map(Duration::ofSeconds),
-        draining, notReady, gates);
+        draining, notReady, gates, SidecarDetector.detect(pod));
   }
 }

@@ -1,5 +1,6 @@
 package dev.graceful.runtime.kubernetes;
 
+import dev.graceful.runtime.sidecar.PodSidecars;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -12,13 +13,15 @@ import java.util.Optional;
  * @param services            Services whose selector matches the pod and that take pods out of their endpoints
  * @param notReadyServices    matching Services with {@code publishNotReadyAddresses}: their endpoints never flip
  * @param readinessGates      condition types the pod spec lists as readiness gates
+ * @param sidecars            mesh proxies in the pod spec, and whether the pod runs to completion
  */
 public record PodFacts(
     String uid,
     Optional<Duration> terminationGrace,
     List<String> services,
     List<String> notReadyServices,
-    List<String> readinessGates) {
+    List<String> readinessGates,
+    PodSidecars sidecars) {
 
   public PodFacts {
     services = List.copyOf(services);

@@ -96,10 +96,48 @@ class ConfigLoaderTest {
       "GRACEFUL_PROPAGATION_DELAY | 2 | GRACEFUL_PROPAGATION_DELAY='2': not a duration",
       "GRACEFUL_READINESS_GATE   | 'bad gate!' | GRACEFUL_READINESS_GATE='bad gate!': not a valid condition type",
       "GRACEFUL_KUBERNETES_TIMEOUT | 0 | GRACEFUL_KUBERNETES_TIMEOUT='0': must be greater than 0",
+      "GRACEFUL_SIDECAR          | istio | GRACEFUL_SIDECAR='istio': use auto or off",
+      "GRACEFUL_SIDECAR_READY_URL | localhost:15021/healthz/ready | GRACEFUL_SIDECAR_READY_URL='localhost:15021/healthz/ready': not an http URL",
+      "GRACEFUL_SIDECAR_READY_URL | https://127.0.0.1:15021/healthz/ready | GRACEFUL_SIDECAR_READY_URL='https://127.0.0.1:15021/healthz/ready': not an http URL",
+      "GRACEFUL_SIDECAR_QUIT_URL | 'http://[bad' | GRACEFUL_SIDECAR_QUIT_URL='http://[bad': not an http URL",
+      "GRACEFUL_SIDECAR_READY_TIMEOUT | 0 | GRACEFUL_SIDECAR_READY_TIMEOUT='0': must be greater than 0",
+      "GRACEFUL_SIDECAR_READY_TIMEOUT | 60 | GRACEFUL_SIDECAR_READY_TIMEOUT='60': not a duration",
+      "GRACEFUL_SIDECAR_WAIT_BEFORE_VERTICLES | yes | GRACEFUL_SIDECAR_WAIT_BEFORE_VERTICLES='yes': use true or false",
+      "GRACEFUL_SIDECAR_QUIT     | job   | GRACEFUL_SIDECAR_QUIT='job': use auto, always or never",
   })
   void rejectsBadValuesNamingSettingAndValue(String key, String value, String message) {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(key, value)));
     assertTrue(e.getMessage().startsWith(message), e.getMessage());
+  }
+
+  @Test
+  void sidecarDefaultsAndSettings() {
+    SidecarSettings d = ConfigLoader.load(Map.of()).sidecar();
+    assertEquals(SidecarSettings.Mode.AUTO, d.mode());
+    assertTrue(d.readyUrl().isEmpty());
+    assertEquals(Duration.ofSeconds(60), d.readyTimeout());
+    assertEquals(false, d.waitBeforeVerticles());
+    assertEquals(SidecarSettings.Quit.AUTO, d.quit());
+    assertTrue(d.quitUrl().isEmpty());
+
+    SidecarSettings s = ConfigLoader.load(Map.of("GRACEFUL_SIDECAR_READY_URL", "http://127.0.0.1:15021/healthz/ready",
+        "GRACEFUL_SIDECAR_READY_TIMEOUT", "5s", "GRACEFUL_SIDECAR_WAIT_BEFORE_VERTICLES", "true",
+        "GRACEFUL_SIDECAR_QUIT", "always", "GRACEFUL_SIDECAR_QUIT_URL", "http://127.0.0.1:15020/quitquitquit")).sidecar();
+    assertEquals(java.net.URI.create("http://127.0.0.1:15021/healthz/ready"), s.readyUrl().orElseThrow());
+    assertEquals(Duration.ofSeconds(5), s.readyTimeout());
+    assertTrue(s.waitBeforeVerticles());
+    assertEquals(SidecarSettings.Quit.ALWAYS, s.quit());
+    assertEquals(java.net.URI.create("http://127.0.0.1:15020/quitquitquit"), s.quitUrl().orElseThrow());
+    assertEquals(SidecarSettings.Mode.OFF, ConfigLoader.load(Map.of("GRACEFUL_SIDECAR", "off")).sidecar().mode());
+  }
+
+  @Test
+  void sidecarOffContradictedByAUrlIsRejected() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(
+        "GRACEFUL_SIDECAR", "off", "GRACEFUL_SIDECAR_READY_URL", "http://127.0.0.1:15021/healthz/ready")));
+    assertEquals("GRACEFUL_SIDECAR='off': off, but GRACEFUL_SIDECAR_READY_URL is set; remove one of them", e.getMessage());
+    e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of("GRACEFUL_SIDECAR", "off", "GRACEFUL_SIDECAR_QUIT", "always")));
+    assertEquals("GRACEFUL_SIDECAR='off': off, but GRACEFUL_SIDECAR_QUIT=always; remove one of them", e.getMessage());
   }
 
   @Test

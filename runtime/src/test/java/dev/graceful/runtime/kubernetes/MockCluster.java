@@ -28,22 +28,22 @@ import java.util.function.Predicate;
  * fabric8's mock API server in CRUD mode (expectations, where set, answer first) with one pod, {@code shop/web-1},
  * and helpers to shape its Services and EndpointSlices.
  */
-final class MockCluster implements AutoCloseable {
+public final class MockCluster implements AutoCloseable {
 
-  static final String NAMESPACE = "shop";
-  static final String POD = "web-1";
+  public static final String NAMESPACE = "shop";
+  public static final String POD = "web-1";
   /** The uid the runtime learns; the mock server assigns the real one when the pod is created. */
   static final String POD_UID = "0b6c3a0e-1111-4e7c-9a53-000000000001";
   private volatile String podUid = POD_UID;
-  static final PodIdentity IDENTITY = new PodIdentity(POD, NAMESPACE, Optional.of("127.0.0.11"));
+  public static final PodIdentity IDENTITY = new PodIdentity(POD, NAMESPACE, Optional.of("127.0.0.11"));
 
-  final KubernetesMockServer server;
+  public final KubernetesMockServer server;
   /** Requests whose path matches answer 403 Forbidden, as with a Role that lacks the rule. */
   volatile Predicate<String> forbidden = path -> false;
   /** A client straight to the mock server, for arranging and inspecting. */
-  final KubernetesClient admin;
+  public final KubernetesClient admin;
 
-  MockCluster() {
+  public MockCluster() {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     KubernetesMixedDispatcher dispatcher = new KubernetesMixedDispatcher(responses) {
       @Override
@@ -63,7 +63,7 @@ final class MockCluster implements AutoCloseable {
   }
 
   /** A client like the runtime's: short timeouts, no retries, quick watch reconnects. */
-  static KubernetesClient clientAt(int port) {
+  public static KubernetesClient clientAt(int port) {
     return new KubernetesClientBuilder().withConfig(new ConfigBuilder()
         .withMasterUrl("http://127.0.0.1:" + port)
         .withNamespace(NAMESPACE)
@@ -84,6 +84,26 @@ final class MockCluster implements AutoCloseable {
     Pod created = admin.pods().inNamespace(NAMESPACE).resource(pod.build()).create();
     podUid = created.getMetadata().getUid();
     return created;
+  }
+
+  /** Creates this pod from a full spec (e.g. a fixture as a mesh injects it), renamed to {@code shop/web-1}. */
+  public Pod pod(Pod spec) {
+    spec.getMetadata().setName(POD);
+    spec.getMetadata().setNamespace(NAMESPACE);
+    spec.getMetadata().setUid(POD_UID);
+    spec.getMetadata().setResourceVersion(null);
+    Pod created = admin.pods().inNamespace(NAMESPACE).resource(spec).create();
+    podUid = created.getMetadata().getUid();
+    return created;
+  }
+
+  /** A kubeconfig for a child JVM: this server, namespace {@code shop}. */
+  public String kubeconfig() {
+    return "apiVersion: v1\nkind: Config\n"
+        + "clusters:\n- name: mock\n  cluster:\n    server: http://127.0.0.1:" + server.getPort() + "\n"
+        + "users:\n- name: mock\n  user:\n    token: mock\n"
+        + "contexts:\n- name: mock\n  context:\n    cluster: mock\n    user: mock\n    namespace: " + NAMESPACE + "\n"
+        + "current-context: mock\n";
   }
 
   String podUid() {
