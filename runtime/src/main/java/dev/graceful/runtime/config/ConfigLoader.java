@@ -111,7 +111,15 @@ public final class ConfigLoader {
               + ") so the drain keeps part of the budget");
     }
     return new RuntimeConfig(host, http, grpc, management, shutdown, drainDelay, stop, start,
-        verticles(), grpcTls(), kubernetes(), sidecar());
+        verticles(), grpcTls(), kubernetes(), sidecar(), bool(Setting.VERTX_METRICS));
+  }
+
+  private boolean bool(Setting setting) {
+    return switch (raw(setting).trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new ConfigException(setting.key(), raw(setting), "use true or false");
+    };
   }
 
   private SidecarSettings sidecar() {
@@ -126,12 +134,7 @@ public final class ConfigLoader {
     if (timeout.isZero()) {
       throw new ConfigException(Setting.SIDECAR_READY_TIMEOUT.key(), raw(Setting.SIDECAR_READY_TIMEOUT), "must be greater than 0");
     }
-    boolean waitBeforeVerticles = switch (raw(Setting.SIDECAR_WAIT_BEFORE_VERTICLES).trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "true" -> true;
-      case "false" -> false;
-      default -> throw new ConfigException(Setting.SIDECAR_WAIT_BEFORE_VERTICLES.key(), raw(Setting.SIDECAR_WAIT_BEFORE_VERTICLES),
-          "use true or false");
-    };
+    boolean waitBeforeVerticles = bool(Setting.SIDECAR_WAIT_BEFORE_VERTICLES);
     SidecarSettings.Quit quit = switch (raw(Setting.SIDECAR_QUIT).trim().toLowerCase(java.util.Locale.ROOT)) {
       case "auto" -> SidecarSettings.Quit.AUTO;
       case "always" -> SidecarSettings.Quit.ALWAYS;

@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param grpcTls           certificate and key for gRPC over TLS with ALPN; empty means h2c
  * @param kubernetes        how to use the Kubernetes API in a pod
  * @param sidecar           how to wait for, and stop, a service-mesh proxy in the pod
+ * @param vertxMetrics      whether Vert.x's own metrics SPI records per-request meters (off: it costs throughput)
  */
 public record RuntimeConfig(
     String host,
@@ -34,7 +35,8 @@ public record RuntimeConfig(
     List<Class<?>> verticles,
     Optional<TlsFiles> grpcTls,
     KubernetesSettings kubernetes,
-    SidecarSettings sidecar) {
+    SidecarSettings sidecar,
+    boolean vertxMetrics) {
 
   public RuntimeConfig {
     verticles = List.copyOf(verticles);

@@ -23,6 +23,7 @@ public enum Setting {
   DEADLINE_MARGIN("GRACEFUL_DEADLINE_MARGIN", "500ms", "kept back from the pod's SIGKILL deadline"),
   READINESS_GATE("GRACEFUL_READINESS_GATE", "", "pod condition type to set True when ready, False at SIGTERM"),
   KUBERNETES_TIMEOUT("GRACEFUL_KUBERNETES_TIMEOUT", "2s", "bound on each call to the Kubernetes API"),
+  VERTX_METRICS("GRACEFUL_VERTX_METRICS", "false", "true: also record Vert.x's own per-request meters (vertx_*) in /metrics, at a cost in throughput"),
   SIDECAR("GRACEFUL_SIDECAR", "auto", "auto: detect a mesh proxy (Istio, Linkerd) from the pod spec; off: never wait for or call one"),
   SIDECAR_READY_URL("GRACEFUL_SIDECAR_READY_URL", "", "proxy readiness URL instead of the detected mesh's; outside Kubernetes, setting it turns the wait on"),
   SIDECAR_READY_TIMEOUT("GRACEFUL_SIDECAR_READY_TIMEOUT", "60s", "how long the start waits for the proxy to report ready (then exit 3)"),

@@ -103,6 +103,7 @@ class ConfigLoaderTest {
       "GRACEFUL_SIDECAR_READY_TIMEOUT | 0 | GRACEFUL_SIDECAR_READY_TIMEOUT='0': must be greater than 0",
       "GRACEFUL_SIDECAR_READY_TIMEOUT | 60 | GRACEFUL_SIDECAR_READY_TIMEOUT='60': not a duration",
       "GRACEFUL_SIDECAR_WAIT_BEFORE_VERTICLES | yes | GRACEFUL_SIDECAR_WAIT_BEFORE_VERTICLES='yes': use true or false",
+      "GRACEFUL_VERTX_METRICS    | on    | GRACEFUL_VERTX_METRICS='on': use true or false",
       "GRACEFUL_SIDECAR_QUIT     | job   | GRACEFUL_SIDECAR_QUIT='job': use auto, always or never",
   })
   void rejectsBadValuesNamingSettingAndValue(String key, String value, String message) {
