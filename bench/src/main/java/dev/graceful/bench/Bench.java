@@ -60,7 +60,7 @@ public final class Bench {
         .environment("cores", String.valueOf(Runtime.getRuntime().availableProcessors()))
         .environment("memory", memTotal())
         .environment("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"))
-        .environment("contender JVM flags (from the Dockerfile)", String.join(" ", base.jvmFlags()));
+        .environment("contender JVM flags (Dockerfile ENTRYPOINT + chart memory limit as MaxRAM)", String.join(" ", base.jvmFlags()));
     options.settings().forEach((k, v) -> run.environment("--set " + k, v));
 
     for (String name : options.scenarios()) {
@@ -68,9 +68,12 @@ public final class Bench {
       BenchContext context = base.forScenario(name);
       context.log("start: " + scenario.description());
       long t0 = System.nanoTime();
+      String loadBefore = BenchContext.loadAverage();
       try {
         ScenarioResult result = scenario.run(context);
         result.elapsed(Duration.ofNanos(System.nanoTime() - t0));
+        result.note("Machine load average (1/5/15 min) before: " + loadBefore + "; after: " + BenchContext.loadAverage()
+            + " on " + Runtime.getRuntime().availableProcessors() + " cores (the machine is shared: other work adds noise).");
         run.add(result);
         context.log("done in " + result.elapsed().toSeconds() + " s");
       } catch (Exception | AssertionError e) {

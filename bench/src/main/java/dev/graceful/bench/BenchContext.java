@@ -34,10 +34,23 @@ public final class BenchContext {
     this.jvmFlags = List.copyOf(jvmFlags);
   }
 
-  /** The context for the harness run, before any scenario; see {@link #forScenario(String)}. */
+  /** The memory limit the Helm chart gives the pod (values.yaml resources.limits.memory). */
+  public static final String CHART_MEMORY_LIMIT = "512m";
+
+  /**
+   * The context for the harness run, before any scenario; see {@link #forScenario(String)}. The contenders' JVM
+   * flags are the Dockerfile's, plus {@code -XX:MaxRAM=<memory>} (setting {@code memory}, default the chart's
+   * 512m limit; {@code host} leaves it out): the image sizes the heap as a share of the container's memory limit,
+   * and outside a container the same flags would size it from the whole machine's memory instead.
+   */
   public static BenchContext create(Path runDir, boolean quick, Map<String, String> settings) {
     Path repo = repoRoot();
-    return new BenchContext(repo, runDir, runDir, quick, settings, DockerfileFlags.read(repo.resolve("Dockerfile")));
+    List<String> flags = new java.util.ArrayList<>(DockerfileFlags.read(repo.resolve("Dockerfile")));
+    String memory = settings.getOrDefault("memory", CHART_MEMORY_LIMIT);
+    if (!memory.equals("host")) {
+      flags.add("-XX:MaxRAM=" + memory);
+    }
+    return new BenchContext(repo, runDir, runDir, quick, settings, flags);
   }
 
   /** Same settings, raw files going to {@code <run dir>/<scenario>/}. */
@@ -97,7 +110,7 @@ public final class BenchContext {
     return Duration.ofSeconds(intSetting(key, full, quickValue));
   }
 
-  /** The JVM options of the base image's ENTRYPOINT (Dockerfile), used for every contender JVM. */
+  /** The JVM options of the base image's ENTRYPOINT (Dockerfile) and the container memory, for every contender JVM. */
   public List<String> jvmFlags() {
     return jvmFlags;
   }
@@ -132,6 +145,16 @@ public final class BenchContext {
 
   public Path proto() {
     return repo.resolve("runtime/src/main/proto/graceful/demo/v1/demo.proto");
+  }
+
+  /** The 1, 5 and 15 minute load averages (/proc/loadavg): how busy the shared machine was. */
+  public static String loadAverage() {
+    try {
+      String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return parts[0] + " " + parts[1] + " " + parts[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
   }
 
   /** A progress line on stderr, prefixed with the time. */

@@ -21,6 +21,7 @@ public final class ScenarioResult {
   private final Map<String, Metric> metrics = new LinkedHashMap<>();
   private final Map<String, List<double[]>> series = new LinkedHashMap<>();
   private final List<String> notes = new ArrayList<>();
+  private final List<Marker> markers = new ArrayList<>();
   private String seriesTitle = "";
   private Duration elapsed = Duration.ZERO;
 
@@ -54,6 +55,19 @@ public final class ScenarioResult {
   public synchronized ScenarioResult series(String contender, List<double[]> points) {
     series.put(contender, List.copyOf(points));
     return this;
+  }
+
+  /** A labelled vertical line on the plot at {@code tSeconds}, e.g. where a rollout starts and ends. */
+  public record Marker(double tSeconds, String label) {
+  }
+
+  public synchronized ScenarioResult marker(double tSeconds, String label) {
+    markers.add(new Marker(tSeconds, label));
+    return this;
+  }
+
+  public synchronized List<Marker> markers() {
+    return List.copyOf(markers);
   }
 
   public synchronized ScenarioResult seriesTitle(String title) {

@@ -37,7 +37,8 @@ public final class Report {
       if (!r.series().isEmpty()) {
         Path png = dir.resolve(r.scenario() + ".png");
         String title = r.seriesTitle().isEmpty() ? r.scenario() + ": requests and errors per second" : r.seriesTitle();
-        TimelinePlot.write(png, title, r.series());
+        TimelinePlot.write(png, title, r.series(),
+            r.markers().stream().map(m -> new TimelinePlot.Marker(m.tSeconds(), m.label())).toList());
         written.add(png);
       }
     }
@@ -86,6 +87,9 @@ public final class Report {
       if (!r.series().isEmpty()) {
         s.put("seriesTitle", r.seriesTitle()).put("seriesColumns", new JsonArray().add("tSeconds").add("okPerSec").add("errPerSec"))
             .put("series", series);
+        JsonArray markers = new JsonArray();
+        r.markers().forEach(m -> markers.add(new JsonObject().put("tSeconds", m.tSeconds()).put("label", m.label())));
+        s.put("markers", markers);
       }
       scenarios.add(s);
     }

@@ -233,7 +233,7 @@ public final class TimelinePlot {
       if (v == Math.rint(v)) {
         return String.format(Locale.ROOT, "%,.0f", v);
       }
-      return String.format(Locale.ROOT, "%,.1f", v);
+      return String.format(Locale.ROOT, "%,.2f", v).replaceAll("0+$", "").replaceAll("\\.$", "");
     }
   }
 }

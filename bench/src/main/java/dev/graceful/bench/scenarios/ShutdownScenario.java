@@ -55,7 +55,15 @@ public final class ShutdownScenario implements Scenario {
           double ms = server.terminateAndTime(Duration.ofSeconds(40));
           exit.add(c.name(), ms);
           exitCodes.computeIfAbsent(c.name(), k -> new ArrayList<>()).add(server.exitCode());
-          server.shutdownSummary().ifPresent(s -> reported.add(c.name(), new JsonObject(s).getDouble("totalMs", Double.NaN)));
+          server.shutdownSummary().ifPresent(s -> {
+            JsonObject summary = new JsonObject(s);
+            reported.add(c.name(), summary.getDouble("totalMs", Double.NaN));
+            JsonObject phases = summary.getJsonObject("phases", new JsonObject());
+            for (String phase : phases.fieldNames()) {
+              result.metric("shutdown.phase." + phase, "ms", Better.LOWER, "the runtime's own " + phase + " phase, from its summary line")
+                  .add(c.name(), phases.getJsonObject(phase).getDouble("ms", Double.NaN));
+            }
+          });
           context.log(String.format("round %d %s: exit %d after %.0f ms", round + 1, c, server.exitCode(), ms));
         }
       }
