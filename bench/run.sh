@@ -39,6 +39,7 @@ for a in "$@"; do
   esac
 done
 [ "$scenario_given" = 1 ] || needs_tools=1
+case " $* " in *" -h "*|*" --help "*) needs_tools=0 ;; esac
 ghz="${GRACEFUL_CACHE:-$HOME/.cache/graceful-runtime}/tools/ghz"
 if [ "$needs_tools" = 1 ]; then
   bash e2e/load/ensure-tools.sh >&2

@@ -42,7 +42,8 @@ public record BenchOptions(List<String> scenarios, boolean quick, Optional<Path>
           }
           if (!a.equals("all") && !Scenarios.known(a)) {
             throw new IllegalArgumentException("unknown scenario '" + a + "'; registered: "
-                + String.join(", ", Scenarios.all().keySet()) + " (or all)");
+                + String.join(", ", Scenarios.all().keySet()) + " (or all)"
+                + (a.equals("rollout") ? "; rollout is not registered yet: add it in dev.graceful.bench.Scenarios" : ""));
           }
           if (a.equals("all")) {
             Scenarios.all().keySet().forEach(n -> {
