@@ -1,0 +1,89 @@
+package dev.graceful.bench.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One measured quantity (e.g. {@code http1.throughput} in req/s) with every raw sample, per contender, in the order
+ * taken. Medians and ratios are derived from the samples when the report is written; nothing is averaged away.
+ */
+public final class Metric {
+
+  private final String name;
+  private final String unit;
+  private final Better better;
+  private final String description;
+  private final Map<String, List<Double>> samples = new LinkedHashMap<>();
+  private final List<Target> targets = new ArrayList<>();
+
+  public Metric(String name, String unit, Better better, String description) {
+    this.name = name;
+    this.unit = unit;
+    this.better = better;
+    this.description = description;
+  }
+
+  /** Records one raw sample (thread-safe). */
+  public synchronized Metric add(String contender, double value) {
+    samples.computeIfAbsent(contender, c -> new ArrayList<>()).add(value);
+    return this;
+  }
+
+  public synchronized Metric target(Target target) {
+    targets.add(target);
+    return this;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public String unit() {
+    return unit;
+  }
+
+  public Better better() {
+    return better;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  /** Contender to its samples, in the order contenders first reported. */
+  public synchronized Map<String, List<Double>> samples() {
+    Map<String, List<Double>> copy = new LinkedHashMap<>();
+    samples.forEach((c, s) -> copy.put(c, List.copyOf(s)));
+    return Collections.unmodifiableMap(copy);
+  }
+
+  public synchronized List<Double> samples(String contender) {
+    return List.copyOf(samples.getOrDefault(contender, List.of()));
+  }
+
+  public synchronized List<Target> targets() {
+    return List.copyOf(targets);
+  }
+
+  public double median(String contender) {
+    return Stats.median(samples(contender));
+  }
+
+  /** {@code median(contender) / median(baseline)}; NaN when either is missing or the baseline is zero. */
+  public double ratio(String contender, String baseline) {
+    double base = median(baseline);
+    double value = median(contender);
+    if (Double.isNaN(base) || Double.isNaN(value) || base == 0) {
+      return Double.NaN;
+    }
+    return value / base;
+  }
+
+  public Optional<Target> targetFor(String contender) {
+    return targets().stream().filter(t -> t.contender().equals(contender)).findFirst();
+  }
+}

@@ -1,0 +1,195 @@
+package dev.graceful.bench.report;
+
+import dev.graceful.bench.model.BenchRun;
+import dev.graceful.bench.model.Metric;
+import dev.graceful.bench.model.ScenarioResult;
+import dev.graceful.bench.model.Stats;
+import dev.graceful.bench.model.Target;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Writes a run's outputs into its directory: {@code results.json} (every raw sample and series point),
+ * {@code report.md} (medians, ratios against the baseline, targets met or missed) and, for each scenario with
+ * time series, {@code <scenario>.png} ({@link TimelinePlot}).
+ */
+public final class Report {
+
+  private Report() {
+  }
+
+  /** Writes all three; returns the files written. */
+  public static List<Path> write(BenchRun run, Path dir) throws IOException {
+    Files.createDirectories(dir);
+    List<Path> written = new ArrayList<>();
+    Path json = dir.resolve("results.json");
+    Files.writeString(json, json(run).encodePrettily() + "\n", StandardCharsets.UTF_8);
+    written.add(json);
+    for (ScenarioResult r : run.results()) {
+      if (!r.series().isEmpty()) {
+        Path png = dir.resolve(r.scenario() + ".png");
+        String title = r.seriesTitle().isEmpty() ? r.scenario() + ": requests and errors per second" : r.seriesTitle();
+        TimelinePlot.write(png, title, r.series(),
+            r.markers().stream().map(m -> new TimelinePlot.Marker(m.tSeconds(), m.label())).toList());
+        written.add(png);
+      }
+    }
+    Path md = dir.resolve("report.md");
+    Files.writeString(md, markdown(run), StandardCharsets.UTF_8);
+    written.add(md);
+    return written;
+  }
+
+  public static JsonObject json(BenchRun run) {
+    JsonObject env = new JsonObject();
+    run.environment().forEach(env::put);
+    JsonArray scenarios = new JsonArray();
+    for (ScenarioResult r : run.results()) {
+      JsonArray metrics = new JsonArray();
+      for (Metric m : r.metrics()) {
+        JsonObject samples = new JsonObject();
+        JsonObject medians = new JsonObject();
+        JsonObject ratios = new JsonObject();
+        m.samples().forEach((c, s) -> {
+          JsonArray a = new JsonArray();
+          s.forEach(v -> a.add(num(v)));
+          samples.put(c, a);
+          medians.put(c, num(m.median(c)));
+          ratios.put(c, num(m.ratio(c, r.baseline())));
+        });
+        JsonArray targets = new JsonArray();
+        for (Target t : m.targets()) {
+          double ratio = m.ratio(t.contender(), r.baseline());
+          targets.add(new JsonObject().put("contender", t.contender()).put("bound", t.bound().name()).put("ratio", t.ratio())
+              .put("measured", num(ratio)).put("met", t.metBy(ratio)));
+        }
+        metrics.add(new JsonObject().put("name", m.name()).put("unit", m.unit()).put("better", m.better().name())
+            .put("description", m.description()).put("samples", samples).put("medians", medians)
+            .put("ratiosVsBaseline", ratios).put("targets", targets));
+      }
+      JsonObject series = new JsonObject();
+      r.series().forEach((c, points) -> {
+        JsonArray a = new JsonArray();
+        points.forEach(p -> a.add(new JsonArray().add(num(p[0])).add(num(p[1])).add(num(p[2]))));
+        series.put(c, a);
+      });
+      JsonObject s = new JsonObject().put("scenario", r.scenario()).put("baseline", r.baseline())
+          .put("elapsedSeconds", r.elapsed().toMillis() / 1000.0).put("metrics", metrics)
+          .put("notes", new JsonArray(new ArrayList<>(r.notes())));
+      if (!r.series().isEmpty()) {
+        s.put("seriesTitle", r.seriesTitle()).put("seriesColumns", new JsonArray().add("tSeconds").add("okPerSec").add("errPerSec"))
+            .put("series", series);
+        JsonArray markers = new JsonArray();
+        r.markers().forEach(m -> markers.add(new JsonObject().put("tSeconds", m.tSeconds()).put("label", m.label())));
+        s.put("markers", markers);
+      }
+      scenarios.add(s);
+    }
+    JsonObject failures = new JsonObject();
+    run.failures().forEach(failures::put);
+    return new JsonObject().put("started", run.started().toString()).put("quick", run.quick()).put("environment", env)
+        .put("scenarios", scenarios).put("failures", failures);
+  }
+
+  public static String markdown(BenchRun run) {
+    StringBuilder md = new StringBuilder();
+    md.append("# Benchmark report ").append(run.started()).append(run.quick() ? " (quick)" : "").append("\n\n");
+    md.append("Every ratio is median(contender) / median(baseline) over the raw samples below, all measured in the same run; ")
+        .append("the raw samples are in `results.json`.\n\n");
+    if (!run.environment().isEmpty()) {
+      md.append("| setting | value |\n| --- | --- |\n");
+      run.environment().forEach((k, v) -> md.append("| ").append(k).append(" | ").append(cell(v)).append(" |\n"));
+      md.append('\n');
+    }
+
+    List<String[]> targetRows = new ArrayList<>();
+    for (ScenarioResult r : run.results()) {
+      for (Metric m : r.metrics()) {
+        for (Target t : m.targets()) {
+          double ratio = m.ratio(t.contender(), r.baseline());
+          targetRows.add(new String[] {r.scenario(), m.name(), t.contender() + " vs " + r.baseline(), t.describe(),
+              ratio(ratio), Double.isNaN(ratio) ? "not measured" : t.metBy(ratio) ? "met" : "**MISSED**"});
+        }
+      }
+    }
+    if (!targetRows.isEmpty()) {
+      md.append("## Targets\n\n| scenario | metric | ratio of | target | measured | result |\n| --- | --- | --- | --- | --- | --- |\n");
+      targetRows.forEach(row -> md.append("| ").append(String.join(" | ", row)).append(" |\n"));
+      md.append('\n');
+    }
+    if (!run.failures().isEmpty()) {
+      md.append("## Failed scenarios\n\n");
+      run.failures().forEach((s, why) -> md.append("- **").append(s).append("**: ").append(cell(why)).append('\n'));
+      md.append('\n');
+    }
+
+    for (ScenarioResult r : run.results()) {
+      md.append("## ").append(r.scenario()).append("\n\n");
+      md.append("Baseline: `").append(r.baseline()).append("`. Took ")
+          .append(String.format(Locale.ROOT, "%.0f s", r.elapsed().toMillis() / 1000.0)).append(".\n\n");
+      md.append("| metric | unit | contender | n | median | min | max | ratio vs baseline | target | result |\n");
+      md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+      for (Metric m : r.metrics()) {
+        for (Map.Entry<String, List<Double>> e : m.samples().entrySet()) {
+          String c = e.getKey();
+          List<Double> s = e.getValue();
+          double ratio = m.ratio(c, r.baseline());
+          String target = m.targetFor(c).map(Target::describe).orElse("");
+          String result = m.targetFor(c).map(t -> Double.isNaN(ratio) ? "not measured" : t.metBy(ratio) ? "met" : "**MISSED**").orElse("");
+          md.append("| ").append(m.name()).append(" | ").append(m.unit()).append(" | ").append(c).append(" | ").append(s.size())
+              .append(" | ").append(num(Stats.median(s), m.unit())).append(" | ").append(num(Stats.min(s), m.unit()))
+              .append(" | ").append(num(Stats.max(s), m.unit())).append(" | ")
+              .append(c.equals(r.baseline()) ? "1 (baseline)" : ratio(ratio)).append(" | ").append(target).append(" | ")
+              .append(result).append(" |\n");
+        }
+      }
+      md.append('\n');
+      List<Metric> described = r.metrics().stream().filter(m -> !m.description().isEmpty()).toList();
+      if (!described.isEmpty()) {
+        md.append("Metrics:\n\n");
+        described.forEach(m -> md.append("- `").append(m.name()).append("` (").append(m.unit()).append(", ")
+            .append(m.better().name().toLowerCase(Locale.ROOT)).append(" is better): ").append(m.description()).append('\n'));
+        md.append('\n');
+      }
+      if (!r.series().isEmpty()) {
+        md.append("![").append(r.scenario()).append(" timeline](").append(r.scenario()).append(".png)\n\n");
+      }
+      if (!r.notes().isEmpty()) {
+        md.append("Notes:\n\n");
+        r.notes().forEach(n -> md.append("- ").append(n).append('\n'));
+        md.append('\n');
+      }
+    }
+    return md.toString();
+  }
+
+  private static Object num(double v) {
+    return Double.isFinite(v) ? (Object) v : null;
+  }
+
+  private static String ratio(double r) {
+    return Double.isNaN(r) ? "–" : String.format(Locale.ROOT, "%.3f", r);
+  }
+
+  private static String num(double v, String unit) {
+    if (Double.isNaN(v)) {
+      return "–";
+    }
+    if (Math.abs(v) >= 100 || unit.equals("count")) {
+      return String.format(Locale.ROOT, "%,.0f", v);
+    }
+    return String.format(Locale.ROOT, "%.2f", v);
+  }
+
+  private static String cell(String s) {
+    return s.replace("|", "\\|").replace("\n", " ");
+  }
+}

@@ -1,0 +1,22 @@
+package dev.graceful.bench.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+
+/** Free loopback ports, picked by the OS just before use. */
+public final class FreePorts {
+
+  private FreePorts() {
+  }
+
+  public static int next() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
