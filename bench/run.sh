@@ -24,9 +24,10 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   javac --release 17 -d "$plain/classes" -cp "runtime/target/graceful-runtime.jar:runtime/target/lib/*" \
     e2e/naive-server/src/naive/NaiveServer.java
   jar --create --file "$plain/naive.jar" -C "$plain/classes" .
-  echo "bench: building the harness" >&2
-  mvn "${mvn_flags[@]}" -pl bench package -DskipTests
-  mvn "${mvn_flags[@]}" -pl bench dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime >/dev/null
+  echo "bench: building the harness (with the end-to-end harness it reuses)" >&2
+  # One reactor call: the e2e test-jar the rollout scenario needs is resolved from the reactor, not installed.
+  mvn "${mvn_flags[@]}" -pl bench -am package dependency:build-classpath -DskipTests \
+    -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime >/dev/null
 fi
 
 # The load tools, only for scenarios that drive load.

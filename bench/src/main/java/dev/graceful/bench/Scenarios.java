@@ -22,7 +22,7 @@ public final class Scenarios {
     REGISTRY.put("startup", StartupScenario::new);
     REGISTRY.put("steady", SteadyScenario::new);
     REGISTRY.put("shutdown", ShutdownScenario::new);
-    // The rollout scenario (dev.graceful.bench.rollout) registers here: REGISTRY.put("rollout", RolloutScenario::new);
+    REGISTRY.put("rollout", dev.graceful.bench.rollout.RolloutScenario::new);
     for (Scenario s : ServiceLoader.load(Scenario.class)) {
       REGISTRY.putIfAbsent(s.name(), () -> s);
     }

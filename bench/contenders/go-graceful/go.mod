@@ -1,0 +1,3 @@
+module graceful.dev/bench/go-graceful
+
+go 1.24

@@ -1,0 +1,3 @@
+module graceful.dev/bench/go-nethttp
+
+go 1.24

@@ -1,0 +1,184 @@
+package dev.graceful.bench.rollout;
+
+import com.marcnuri.helm.Helm;
+import dev.graceful.e2e.E2eEnvironment;
+import dev.graceful.e2e.TestCluster;
+import dev.graceful.e2e.load.Load;
+import dev.graceful.e2e.node.PodTimeline;
+import dev.graceful.runtime.demo.grpc.DelayRequest;
+import dev.graceful.runtime.demo.grpc.DemoGrpcClient;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Scenario 1 of the benchmark: each contender deployed with the project's Helm chart (3 replicas; a preStop sleep
+ * patched in where the contender calls for one), then a closed-loop load of 10 concurrent calls through the
+ * service proxy while the Deployment is restarted again and again. Counts every failed call, keeps the calls per
+ * second, and reads each terminated pod's SIGTERM-to-exit from the node agent.
+ */
+public final class RolloutBench {
+
+  private static final Path CHART = E2eEnvironment.REPO.resolve("helm/graceful-runtime");
+  private static final String NAMESPACE = "default";
+  private static final int REPLICAS = 3;
+  private static final int CONCURRENCY = 10;
+
+  private final TestCluster cluster;
+  private final Duration loadTime;
+  private final java.io.PrintStream log;
+
+  public RolloutBench(TestCluster cluster, Duration loadTime, java.io.PrintStream log) {
+    this.cluster = cluster;
+    this.loadTime = loadTime;
+    this.log = log;
+  }
+
+  /** The image for a contender, built unless present; empty when it cannot be built here (with the reason logged). */
+  public java.util.Optional<TestCluster.ImageRef> image(Contender contender) throws Exception {
+    return switch (contender.image()) {
+      case RUNTIME -> java.util.Optional.of(cluster.image(TestCluster.Image.RUNTIME));
+      case PLAIN_VERTX -> java.util.Optional.of(cluster.image(TestCluster.Image.NAIVE));
+      case GO -> goImage(contender.goContender());
+    };
+  }
+
+  private java.util.Optional<TestCluster.ImageRef> goImage(String directory) throws Exception {
+    TestCluster.ImageRef ref = new TestCluster.ImageRef("localhost/" + directory, "bench");
+    Process p = new ProcessBuilder("bash", "bench/contenders/build-go-image.sh", directory, ref.repository() + ":" + ref.tag())
+        .directory(E2eEnvironment.REPO.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    p.waitFor();
+    if (p.exitValue() == 3) {
+      log.println("[rollout] " + directory + " skipped: " + out);
+      return java.util.Optional.empty();
+    }
+    if (p.exitValue() != 0) {
+      throw new IllegalStateException("building " + directory + " failed:\n" + out);
+    }
+    return java.util.Optional.of(ref);
+  }
+
+  /** Deploys the contender, runs the load with continuous rollouts, tears it down. */
+  public RolloutResult run(Contender contender, TestCluster.ImageRef image, Contender.Protocol protocol) throws Exception {
+    String release = contender.release() + "-" + protocol.name().toLowerCase();
+    String deployment = release + "-graceful-runtime";
+    new Helm(CHART).install().withName(release).withNamespace(NAMESPACE).withKubeConfig(cluster.kubeconfig())
+        .set("image.repository", image.repository()).set("image.tag", image.tag()).set("image.pullPolicy", "Never")
+        .set("replicaCount", REPLICAS).call();
+    if (contender.preStopSeconds() > 0) {
+      cluster.admin().apps().deployments().inNamespace(NAMESPACE).withName(deployment).edit(d -> {
+        d.getSpec().getTemplate().getSpec().getContainers().get(0).setLifecycle(new io.fabric8.kubernetes.api.model.LifecycleBuilder()
+            .withNewPreStop().withNewSleep().withSeconds((long) contender.preStopSeconds()).endSleep().endPreStop().build());
+        return d;
+      });
+    }
+    try {
+      awaitRolledOut(release, deployment);
+      return underLoad(contender, protocol, release, deployment);
+    } finally {
+      Helm.uninstall(release).withNamespace(NAMESPACE).withKubeConfig(cluster.kubeconfig()).call();
+      await(() -> pods(release).isEmpty(), Duration.ofMinutes(2), "the pods of " + release + " to go");
+    }
+  }
+
+  private RolloutResult underLoad(Contender contender, Contender.Protocol protocol, String release, String deployment)
+      throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try (TestCluster.ServiceAccess service = cluster.openService(NAMESPACE, deployment, List.of("http", "grpc"))) {
+      await(() -> service.routableEndpoints() == REPLICAS, Duration.ofSeconds(30), "the service to route to all pods");
+      Map<String, Integer> ports = service.ports();
+      Instant begin = Instant.now();
+      Load load = Load.start(protocol.label, CONCURRENCY, Long.MAX_VALUE, call(vertx, protocol, ports));
+      List<Long> rollouts = new ArrayList<>();
+      Instant end = begin.plus(loadTime);
+      while (Instant.now().isBefore(end)) {
+        Instant began = Instant.now();
+        cluster.admin().apps().deployments().inNamespace(NAMESPACE).withName(deployment).rolling().restart();
+        awaitRolledOut(release, deployment);
+        rollouts.add(Duration.between(began, Instant.now()).toMillis());
+        log.printf("[rollout] %s %s: rollout %d took %d ms%n", contender.name(), protocol.label, rollouts.size(),
+            rollouts.get(rollouts.size() - 1));
+      }
+      // The load ends with the last rollout, so every pod it replaced drained while the load still ran.
+      load.stop();
+      double seconds = Duration.between(begin, Instant.now()).toMillis() / 1000.0;
+      List<PodTimeline> gone = cluster.terminated().stream().filter(t -> t.pod().startsWith(NAMESPACE + "/" + release + "-")).toList();
+      List<Long> sigtermToExit = gone.stream().filter(t -> t.sigterm() != null && t.exited() != null)
+          .map(t -> Duration.between(t.sigterm(), t.exited()).toMillis()).toList();
+      int killed = (int) gone.stream().filter(PodTimeline::killed).count();
+      RolloutResult result = new RolloutResult(contender.name(), protocol.label, load.ok(), load.failed(), seconds, rollouts,
+          sigtermToExit, killed, load.perSecond(), load.errors().stream().limit(3).toList());
+      log.printf("[rollout] %s %s: %d ok, %d failed, %.0f calls/s, %d rollouts%n", contender.name(), protocol.label,
+          result.ok(), result.failed(), result.throughput(), rollouts.size());
+      return result;
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
+  }
+
+  /** One call of the load: {@code /delay?ms=0} over HTTP/1.1 or HTTP/2, or the Delay method with 0 ms. */
+  private static Supplier<Future<?>> call(Vertx vertx, Contender.Protocol protocol, Map<String, Integer> ports) {
+    return switch (protocol) {
+      case HTTP1 -> http(vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(true))
+          .with(new PoolOptions().setHttp1MaxSize(CONCURRENCY)).build(), ports.get("http"));
+      case HTTP2 -> http(vertx.httpClientBuilder()
+          .with(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false))
+          .with(new PoolOptions().setHttp2MaxSize(2)).build(), ports.get("http"));
+      case GRPC -> {
+        DemoGrpcClient demo = DemoGrpcClient.create(GrpcClient.client(vertx),
+            SocketAddress.inetSocketAddress(ports.get("grpc"), "127.0.0.1"));
+        yield () -> demo.delay(DelayRequest.newBuilder().setDelayMs(0).build());
+      }
+    };
+  }
+
+  private static Supplier<Future<?>> http(HttpClient client, int port) {
+    return () -> client.request(HttpMethod.GET, port, "127.0.0.1", "/delay?ms=0")
+        .compose(req -> req.send())
+        .compose(resp -> resp.body().compose(body -> resp.statusCode() == 200 && body.toString().equals("delayed 0 ms\n")
+            ? Future.succeededFuture() : Future.failedFuture("HTTP " + resp.statusCode() + " " + body)));
+  }
+
+  private List<Pod> pods(String release) {
+    return cluster.admin().pods().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/instance", release).list().getItems();
+  }
+
+  private void awaitRolledOut(String release, String deployment) throws InterruptedException {
+    await(() -> {
+      Deployment d = cluster.admin().apps().deployments().inNamespace(NAMESPACE).withName(deployment).get();
+      var st = d.getStatus();
+      int want = d.getSpec().getReplicas();
+      return st != null && st.getObservedGeneration() != null && st.getObservedGeneration() >= d.getMetadata().getGeneration()
+          && Integer.valueOf(want).equals(st.getUpdatedReplicas()) && Integer.valueOf(want).equals(st.getReplicas())
+          && Integer.valueOf(want).equals(st.getAvailableReplicas())
+          && pods(release).size() == want && pods(release).stream().noneMatch(p -> p.getMetadata().getDeletionTimestamp() != null);
+    }, Duration.ofMinutes(4), "the rollout of " + deployment);
+  }
+
+  private void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting for " + what + "\n" + cluster.describe());
+      }
+      Thread.sleep(100);
+    }
+  }
+}

@@ -1,0 +1,137 @@
+package dev.graceful.bench.rollout;
+
+import dev.graceful.bench.BenchContext;
+import dev.graceful.bench.Scenario;
+import dev.graceful.bench.model.Better;
+import dev.graceful.bench.model.Metric;
+import dev.graceful.bench.model.ScenarioResult;
+import dev.graceful.bench.model.Stats;
+import dev.graceful.bench.report.TimelinePlot;
+import dev.graceful.e2e.AgentCluster;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Scenario 1: rolling restarts under load on the e2e control plane, node agent and service proxy, one contender
+ * after the other in the same run. Settings: {@code rollout.seconds} (load per run, 60; quick 20),
+ * {@code rollout.protocols} (http1,http2,grpc; quick http1), {@code rollout.contenders} (names, all by default).
+ */
+public final class RolloutScenario implements Scenario {
+
+  static final String RUNTIME = "graceful-runtime";
+  static final String PRESTOP_15 = "plain-vertx+preStop-15s";
+
+  static List<Contender> contenders() {
+    Set<Contender.Protocol> http = Set.of(Contender.Protocol.HTTP1, Contender.Protocol.HTTP2);
+    return List.of(Contender.runtime(), Contender.plainVertx(0), Contender.plainVertx(5), Contender.plainVertx(15),
+        Contender.go("go-nethttp", 0, http), Contender.go("go-nethttp", 5, http),
+        Contender.go("go-graceful", 0, Set.of(Contender.Protocol.HTTP1)));
+  }
+
+  @Override
+  public String name() {
+    return "rollout";
+  }
+
+  @Override
+  public String description() {
+    return "continuous rolling restarts of 3 pods under 10 concurrent calls through the service proxy, per contender";
+  }
+
+  @Override
+  public ScenarioResult run(BenchContext context) throws Exception {
+    Duration loadTime = context.secondsSetting("rollout.seconds", 60, 20);
+    Set<Contender.Protocol> protocols = Arrays.stream(context.setting("rollout.protocols", context.quick() ? "http1" : "http1,http2,grpc")
+        .split(",")).map(p -> Contender.Protocol.valueOf(p.trim().toUpperCase(Locale.ROOT))).collect(Collectors.toSet());
+    String only = context.setting("rollout.contenders", "");
+    List<Contender> contenders = contenders().stream()
+        .filter(c -> only.isBlank() || Arrays.asList(only.split(",")).contains(c.name())).toList();
+
+    ScenarioResult result = new ScenarioResult(name());
+    result.note("each run: Helm chart, 3 replicas, " + loadTime.toSeconds() + " s of load (10 concurrent calls, GET /delay?ms=0 or"
+        + " gRPC Delay 0 ms) while `kubectl rollout restart` repeats; the run ends with the rollout under way at the end of"
+        + " the load window");
+    Map<Contender.Protocol, Map<String, List<double[]>>> plots = new LinkedHashMap<>();
+    Metric exit = result.metric("rollout.sigterm-to-exit", "ms", Better.LOWER, "SIGTERM to exit per terminated pod, all loads");
+    Metric rolloutTime = result.metric("rollout.duration", "ms", Better.LOWER, "one `rollout restart` of 3 pods to all new pods available");
+    Metric killed = result.metric("rollout.sigkilled-pods", "pods", Better.LOWER, "pods that needed SIGKILL at the deadline, all loads");
+
+    try (AgentCluster cluster = AgentCluster.start()) {
+      RolloutBench bench = new RolloutBench(cluster, loadTime, System.out);
+      for (Contender contender : contenders) {
+        Optional<dev.graceful.e2e.TestCluster.ImageRef> image = bench.image(contender);
+        if (image.isEmpty()) {
+          result.note(contender.name() + ": not measured, its image cannot be built here (see the log)");
+          continue;
+        }
+        int pods = 0;
+        for (Contender.Protocol protocol : Contender.Protocol.values()) {
+          if (!protocols.contains(protocol) || !contender.protocols().contains(protocol)) {
+            continue;
+          }
+          RolloutResult r = bench.run(contender, image.get(), protocol);
+          String p = protocol.name().toLowerCase(Locale.ROOT);
+          result.metric("rollout." + p + ".failed", "calls", Better.LOWER, "failed calls, " + protocol.label).add(contender.name(), r.failed());
+          result.metric("rollout." + p + ".ok", "calls", Better.HIGHER, "calls served, " + protocol.label).add(contender.name(), r.ok());
+          result.metric("rollout." + p + ".throughput", "calls/s", Better.HIGHER, "calls served per second, " + protocol.label)
+              .add(contender.name(), r.throughput());
+          r.sigtermToExit().forEach(ms -> exit.add(contender.name(), ms));
+          r.rollouts().forEach(ms -> rolloutTime.add(contender.name(), ms));
+          pods += r.killed();
+          List<double[]> points = r.perSecond().stream().map(s -> new double[] {s[0], s[1], s[2]}).toList();
+          plots.computeIfAbsent(protocol, k -> new LinkedHashMap<>()).put(contender.name(), points);
+          if (!r.firstErrors().isEmpty()) {
+            result.note(contender.name() + " " + protocol.label + " first errors: " + r.firstErrors());
+          }
+        }
+        killed.add(contender.name(), pods);
+      }
+    }
+    plots.forEach((protocol, series) -> {
+      if (protocol == Contender.Protocol.HTTP1) {
+        series.forEach(result::series);
+        result.seriesTitle("Rolling restarts under load, " + protocol.label + ": calls and failures per second");
+      }
+      try {
+        TimelinePlot.write(context.dir().resolve("rollout-" + protocol.name().toLowerCase(Locale.ROOT) + ".png"),
+            "Rolling restarts under load, " + protocol.label + ": calls and failures per second", series);
+      } catch (java.io.IOException e) {
+        result.note("cannot write the " + protocol.label + " plot: " + e.getMessage());
+      }
+    });
+    targets(result, exit);
+    return result;
+  }
+
+  /** The targets that are not ratios against plain Vert.x, stated as met or missed. */
+  private static void targets(ScenarioResult result, Metric exit) {
+    List<String> failures = new ArrayList<>();
+    for (Metric m : result.metrics()) {
+      if (m.name().endsWith(".failed") && !m.samples(RUNTIME).isEmpty()) {
+        double failed = m.samples(RUNTIME).stream().mapToDouble(Double::doubleValue).sum();
+        failures.add(m.description() + ": " + (long) failed);
+        if (failed > 0) {
+          result.note("TARGET MISSED: graceful-runtime lost " + (long) failed + " calls (" + m.description() + ")");
+        }
+      }
+    }
+    if (!failures.isEmpty() && failures.stream().allMatch(f -> f.endsWith(": 0"))) {
+      result.note("target met: graceful-runtime failed no call in any rollout (" + String.join("; ", failures) + ")");
+    }
+    double runtime = Stats.median(exit.samples(RUNTIME));
+    double preStop15 = Stats.median(exit.samples(PRESTOP_15));
+    if (!Double.isNaN(runtime) && !Double.isNaN(preStop15) && runtime > 0) {
+      double factor = preStop15 / runtime;
+      result.note(String.format(Locale.ROOT, "target %s: SIGTERM to exit, %s %.0f ms vs %s %.0f ms = %.1fx shorter (target: at least 3x)",
+          factor >= 3 ? "met" : "MISSED", RUNTIME, runtime, PRESTOP_15, preStop15, factor));
+    }
+  }
+}
