@@ -78,10 +78,12 @@ public final class RolloutBench {
   /** Deploys the contender, runs the load with continuous rollouts, tears it down. */
   public RolloutResult run(Contender contender, TestCluster.ImageRef image, Contender.Protocol protocol) throws Exception {
     String release = contender.release() + "-" + protocol.name().toLowerCase();
-    String deployment = release + "-graceful-runtime";
     new Helm(CHART).install().withName(release).withNamespace(NAMESPACE).withKubeConfig(cluster.kubeconfig())
         .set("image.repository", image.repository()).set("image.tag", image.tag()).set("image.pullPolicy", "Never")
         .set("replicaCount", REPLICAS).call();
+    // The chart names its objects after the release, or release-chart when the release does not contain the chart name.
+    String deployment = cluster.admin().apps().deployments().inNamespace(NAMESPACE)
+        .withLabel("app.kubernetes.io/instance", release).list().getItems().get(0).getMetadata().getName();
     if (contender.preStopSeconds() > 0) {
       cluster.admin().apps().deployments().inNamespace(NAMESPACE).withName(deployment).edit(d -> {
         d.getSpec().getTemplate().getSpec().getContainers().get(0).setLifecycle(new io.fabric8.kubernetes.api.model.LifecycleBuilder()

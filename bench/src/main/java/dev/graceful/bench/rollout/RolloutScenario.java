@@ -65,34 +65,19 @@ public final class RolloutScenario implements Scenario {
     Metric killed = result.metric("rollout.sigkilled-pods", "pods", Better.LOWER, "pods that needed SIGKILL at the deadline, all loads");
 
     try (AgentCluster cluster = AgentCluster.start()) {
-      RolloutBench bench = new RolloutBench(cluster, loadTime, System.out);
-      for (Contender contender : contenders) {
-        Optional<dev.graceful.e2e.TestCluster.ImageRef> image = bench.image(contender);
-        if (image.isEmpty()) {
-          result.note(contender.name() + ": not measured, its image cannot be built here (see the log)");
-          continue;
+      // Interrupted (Ctrl-C, SIGTERM): still stop the control plane and the pods it started.
+      Thread cleanup = new Thread(() -> {
+        try {
+          cluster.close();
+        } catch (Exception e) {
+          System.err.println("[rollout] cleanup: " + e);
         }
-        int pods = 0;
-        for (Contender.Protocol protocol : Contender.Protocol.values()) {
-          if (!protocols.contains(protocol) || !contender.protocols().contains(protocol)) {
-            continue;
-          }
-          RolloutResult r = bench.run(contender, image.get(), protocol);
-          String p = protocol.name().toLowerCase(Locale.ROOT);
-          result.metric("rollout." + p + ".failed", "calls", Better.LOWER, "failed calls, " + protocol.label).add(contender.name(), r.failed());
-          result.metric("rollout." + p + ".ok", "calls", Better.HIGHER, "calls served, " + protocol.label).add(contender.name(), r.ok());
-          result.metric("rollout." + p + ".throughput", "calls/s", Better.HIGHER, "calls served per second, " + protocol.label)
-              .add(contender.name(), r.throughput());
-          r.sigtermToExit().forEach(ms -> exit.add(contender.name(), ms));
-          r.rollouts().forEach(ms -> rolloutTime.add(contender.name(), ms));
-          pods += r.killed();
-          List<double[]> points = r.perSecond().stream().map(s -> new double[] {s[0], s[1], s[2]}).toList();
-          plots.computeIfAbsent(protocol, k -> new LinkedHashMap<>()).put(contender.name(), points);
-          if (!r.firstErrors().isEmpty()) {
-            result.note(contender.name() + " " + protocol.label + " first errors: " + r.firstErrors());
-          }
-        }
-        killed.add(contender.name(), pods);
+      });
+      Runtime.getRuntime().addShutdownHook(cleanup);
+      try {
+        runAll(contenders, protocols, cluster, loadTime, result, plots, exit, rolloutTime, killed);
+      } finally {
+        Runtime.getRuntime().removeShutdownHook(cleanup);
       }
     }
     plots.forEach((protocol, series) -> {
@@ -109,6 +94,40 @@ public final class RolloutScenario implements Scenario {
     });
     targets(result, exit);
     return result;
+  }
+
+  private static void runAll(List<Contender> contenders, Set<Contender.Protocol> protocols, AgentCluster cluster,
+      Duration loadTime, ScenarioResult result, Map<Contender.Protocol, Map<String, List<double[]>>> plots, Metric exit,
+      Metric rolloutTime, Metric killed) throws Exception {
+    RolloutBench bench = new RolloutBench(cluster, loadTime, System.out);
+    for (Contender contender : contenders) {
+      Optional<dev.graceful.e2e.TestCluster.ImageRef> image = bench.image(contender);
+      if (image.isEmpty()) {
+        result.note(contender.name() + ": not measured, its image cannot be built here (see the log)");
+        continue;
+      }
+      int pods = 0;
+      for (Contender.Protocol protocol : Contender.Protocol.values()) {
+        if (!protocols.contains(protocol) || !contender.protocols().contains(protocol)) {
+          continue;
+        }
+        RolloutResult r = bench.run(contender, image.get(), protocol);
+        String p = protocol.name().toLowerCase(Locale.ROOT);
+        result.metric("rollout." + p + ".failed", "calls", Better.LOWER, "failed calls, " + protocol.label).add(contender.name(), r.failed());
+        result.metric("rollout." + p + ".ok", "calls", Better.HIGHER, "calls served, " + protocol.label).add(contender.name(), r.ok());
+        result.metric("rollout." + p + ".throughput", "calls/s", Better.HIGHER, "calls served per second, " + protocol.label)
+            .add(contender.name(), r.throughput());
+        r.sigtermToExit().forEach(ms -> exit.add(contender.name(), ms));
+        r.rollouts().forEach(ms -> rolloutTime.add(contender.name(), ms));
+        pods += r.killed();
+        List<double[]> points = r.perSecond().stream().map(s -> new double[] {s[0], s[1], s[2]}).toList();
+        plots.computeIfAbsent(protocol, k -> new LinkedHashMap<>()).put(contender.name(), points);
+        if (!r.firstErrors().isEmpty()) {
+          result.note(contender.name() + " " + protocol.label + " first errors: " + r.firstErrors());
+        }
+      }
+      killed.add(contender.name(), pods);
+    }
   }
 
   /** The targets that are not ratios against plain Vert.x, stated as met or missed. */

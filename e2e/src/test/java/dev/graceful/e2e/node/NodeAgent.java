@@ -116,6 +116,7 @@ public final class NodeAgent implements AutoCloseable {
           try {
             created.start();
           } catch (RuntimeException e) {
+            created.startFailed();
             problems.add("cannot start pod " + key + ": " + e);
             LOG.severe("cannot start pod " + key + ": " + e.getMessage());
           }

@@ -64,6 +64,7 @@ final class PodRunner {
   private volatile boolean started;
   private volatile boolean ready;
   private volatile boolean terminating;
+  private volatile boolean startFailed;
   private volatile Instant startedAt;
   private volatile Instant readyAt;
   private volatile Instant sigtermAt;
@@ -370,6 +371,17 @@ final class PodRunner {
       }
       terminating = true;
     }
+    if (startFailed) {
+      // No container ever ran: nothing to signal, the pod object simply goes.
+      exitedAt = Instant.now();
+      try {
+        client.pods().inNamespace(namespace).withName(name).withGracePeriod(0).delete();
+      } catch (RuntimeException e) {
+        LOG.info("removing pod " + name + ": " + e.getMessage());
+      }
+      onGone.run();
+      return;
+    }
     long preStopMillis = preStopSleepMillis();
     scheduler.schedule(() -> {
       beforeSignal.run();
@@ -407,6 +419,11 @@ final class PodRunner {
         throw new RuntimeException("done"); // ends this periodic task
       }
     }, 100, 100, TimeUnit.MILLISECONDS);
+  }
+
+  /** The container could not be created: a later deletion removes the pod at once. */
+  void startFailed() {
+    startFailed = true;
   }
 
   /** Stops the container at once (harness shutdown). */

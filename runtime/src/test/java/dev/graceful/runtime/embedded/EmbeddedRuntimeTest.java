@@ -182,6 +182,22 @@ class EmbeddedRuntimeTest {
   }
 
   @Test
+  void vertxOwnPerRequestMetersOnlyWhenAskedFor() {
+    for (boolean on : new boolean[] {false, true}) {
+      runtime = GracefulRuntime.builder().config(config(Map.of("GRACEFUL_VERTX_METRICS", String.valueOf(on))))
+          .http(DemoRouter::create).build();
+      Await.result(runtime.start());
+      HttpClient client = clients.createHttpClient();
+      assertEquals(200, Await.result(Http.get(client, runtime.port("http"), "/delay?ms=0")).status());
+      String metrics = Await.result(Http.get(client, runtime.managementPort(), "/metrics")).body();
+      assertEquals(on, metrics.contains("vertx_http_server_requests_total"), "GRACEFUL_VERTX_METRICS=" + on + ":\n" + metrics);
+      assertTrue(metrics.contains("graceful_requests_in_flight"), metrics);
+      Await.result(runtime.shutdown());
+      Await.result(runtime.close());
+    }
+  }
+
+  @Test
   void grpcOverTlsWithAlpn() {
     SelfSignedCertificate certificate = SelfSignedCertificate.create("localhost");
     runtime = GracefulRuntime.builder()
