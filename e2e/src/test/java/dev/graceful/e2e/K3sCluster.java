@@ -256,7 +256,7 @@ public final class K3sCluster implements TestCluster {
     Instant exited = terminated.map(t -> t.getFinishedAt()).map(Instant::parse).orElse(Instant.now());
     ByteArrayOutputStream out = logs.get(name);
     finished.add(new PodTimeline("default/" + name, pod.getStatus() == null ? null : pod.getStatus().getPodIP(),
-        null, null, deletions.getOrDefault(name, exited), exited, exitCode,
+        null, null, deletions.getOrDefault(name, exited), deletions.getOrDefault(name, exited), exited, exitCode,
         exitCode != null && exitCode == 137, out == null ? "" : out.toString()));
   }
 

@@ -169,8 +169,7 @@ public final class GracefulRuntime {
           managementPort = port;
           LOG.info("management server listening on port " + port + " (/health/live, /health/ready, /health/started, /metrics)");
         })
-        .compose(port -> kubernetes.map(KubernetesIntegration::start).orElse(Future.succeededFuture()))
-        .compose(v -> deployWithProxy())
+        .compose(port -> deployWithProxy(kubernetes.map(KubernetesIntegration::start).orElse(Future.succeededFuture())))
         .compose(ids -> {
           deployments = ids;
           servers.forEach(s -> LOG.info(s.kind() + " server '" + s.name() + "' listening on port " + s.port()));
@@ -194,15 +193,13 @@ public final class GracefulRuntime {
   }
 
   /**
-   * Deploys everything once the mesh proxy is ready (GRACEFUL_SIDECAR_WAIT_BEFORE_VERTICLES), or alongside the wait
-   * for it; either way the runtime turns ready only after the proxy. Without a proxy, just deploys.
+   * Deploys everything alongside the read of the own pod and the wait for the mesh proxy it names, or, with
+   * GRACEFUL_SIDECAR_WAIT_BEFORE_VERTICLES, once the proxy is ready. Either way the runtime turns ready only after
+   * both. Servers do not wait for the pod read: on a busy node a cold JVM's first API calls take seconds, and the
+   * servers only need the pod's facts at shutdown.
    */
-  private Future<Map<String, String>> deployWithProxy() {
-    Optional<PodFacts> facts = kubernetes.flatMap(KubernetesIntegration::facts);
-    // The longest the shutdown may take: the pod's grace period (the deadline the runtime re-bases on), else the budget.
-    Duration budget = facts.flatMap(PodFacts::terminationGrace).map(g -> g.minus(config.kubernetes().deadlineMargin()))
-        .orElse(config.shutdownTimeout());
-    Future<Void> proxyReady = sidecars.start(facts.map(PodFacts::sidecars), budget);
+  private Future<Map<String, String>> deployWithProxy(Future<Void> podRead) {
+    Future<Void> proxyReady = podRead.compose(v -> proxyReady());
     if (sidecars.waitBeforeVerticles()) {
       return proxyReady.compose(v -> new Startup(vertx, config.startTimeout()).deployAll(units));
     }
@@ -211,10 +208,20 @@ public final class GracefulRuntime {
       if (ar.succeeded() || deployed.failed()) {
         return deployed; // a failed deploy has already stopped what it started
       }
-      // The proxy never became ready: stop what did start, then report it, as any failed start.
+      // The pod could not be read (GRACEFUL_KUBERNETES=true) or the proxy never became ready: stop what did start,
+      // then report it, as any failed start.
       return Future.join(deployed.result().keySet().stream().map(vertx::undeploy).toList())
           .transform(x -> Future.<Map<String, String>>failedFuture(proxyReady.cause()));
     });
+  }
+
+  /** Waits for the mesh proxy the pod spec names, if any. */
+  private Future<Void> proxyReady() {
+    Optional<PodFacts> facts = kubernetes.flatMap(KubernetesIntegration::facts);
+    // The longest the shutdown may take: the pod's grace period (the deadline the runtime re-bases on), else the budget.
+    Duration budget = facts.flatMap(PodFacts::terminationGrace).map(g -> g.minus(config.kubernetes().deadlineMargin()))
+        .orElse(config.shutdownTimeout());
+    return sidecars.start(facts.map(PodFacts::sidecars), budget);
   }
 
   private Future<Void> awaitUserReadiness(long deadlineNanos) {

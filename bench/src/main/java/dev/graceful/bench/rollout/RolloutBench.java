@@ -43,11 +43,19 @@ public final class RolloutBench {
   private final TestCluster cluster;
   private final Duration loadTime;
   private final java.io.PrintStream log;
+  private final Path podLogs;
 
-  public RolloutBench(TestCluster cluster, Duration loadTime, java.io.PrintStream log) {
+  /** @param podLogs where each terminated pod's output is kept, as raw material for the report */
+  public RolloutBench(TestCluster cluster, Duration loadTime, java.io.PrintStream log, Path podLogs) {
     this.cluster = cluster;
     this.loadTime = loadTime;
     this.log = log;
+    this.podLogs = podLogs;
+  }
+
+  /** What the load saw, before the pods' timelines are known. */
+  private record UnderLoad(Instant begin, Instant end, long ok, long failed, List<Long> rollouts, List<long[]> perSecond,
+      List<String> errors) {
   }
 
   /** The image for a contender, built unless present; empty when it cannot be built here (with the reason logged). */
@@ -85,22 +93,54 @@ public final class RolloutBench {
     String deployment = cluster.admin().apps().deployments().inNamespace(NAMESPACE)
         .withLabel("app.kubernetes.io/instance", release).list().getItems().get(0).getMetadata().getName();
     if (contender.preStopSeconds() > 0) {
-      cluster.admin().apps().deployments().inNamespace(NAMESPACE).withName(deployment).edit(d -> {
-        d.getSpec().getTemplate().getSpec().getContainers().get(0).setLifecycle(new io.fabric8.kubernetes.api.model.LifecycleBuilder()
-            .withNewPreStop().withNewSleep().withSeconds((long) contender.preStopSeconds()).endSleep().endPreStop().build());
-        return d;
-      });
+      // A JSON patch carries no resourceVersion, so it cannot conflict with the controllers' status writes.
+      cluster.admin().apps().deployments().inNamespace(NAMESPACE).withName(deployment).patch(
+          io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
+          "[{\"op\":\"add\",\"path\":\"/spec/template/spec/containers/0/lifecycle\","
+              + "\"value\":{\"preStop\":{\"sleep\":{\"seconds\":" + contender.preStopSeconds() + "}}}}]");
     }
+    UnderLoad load;
     try {
       awaitRolledOut(release, deployment);
-      return underLoad(contender, protocol, release, deployment);
+      load = underLoad(contender, protocol, release, deployment);
     } finally {
       Helm.uninstall(release).withNamespace(NAMESPACE).withKubeConfig(cluster.kubeconfig()).call();
       await(() -> pods(release).isEmpty(), Duration.ofMinutes(2), "the pods of " + release + " to go");
     }
+    // Every pod of the release is gone now, so each has a complete timeline; the ones that count are those
+    // replaced, or started, while the load ran.
+    List<PodTimeline> timelines = cluster.terminated().stream().filter(t -> t.pod().startsWith(NAMESPACE + "/" + release + "-")).toList();
+    keepLogs(release, timelines);
+    List<PodTimeline> replaced = timelines.stream()
+        .filter(t -> t.deleted() != null && t.exited() != null && t.deleted().isBefore(load.end())).toList();
+    List<Long> sigtermToExit = replaced.stream().filter(t -> t.sigterm() != null)
+        .map(t -> Duration.between(t.sigterm(), t.exited()).toMillis()).toList();
+    List<Long> deletionToExit = replaced.stream().map(t -> Duration.between(t.deleted(), t.exited()).toMillis()).toList();
+    List<Long> startToReady = timelines.stream()
+        .filter(t -> t.started() != null && t.ready() != null && t.started().isAfter(load.begin()))
+        .map(t -> Duration.between(t.started(), t.ready()).toMillis()).toList();
+    int killed = (int) replaced.stream().filter(PodTimeline::killed).count();
+    double seconds = Duration.between(load.begin(), load.end()).toMillis() / 1000.0;
+    RolloutResult result = new RolloutResult(contender.name(), protocol.label, load.ok(), load.failed(), seconds,
+        load.rollouts(), sigtermToExit, deletionToExit, startToReady, killed, load.perSecond(), load.errors());
+    log.printf("[rollout] %s %s: %d ok, %d failed, %.0f calls/s, %d rollouts, deletion to exit %s ms, start to ready %s ms%s%n",
+        contender.name(), protocol.label, result.ok(), result.failed(), result.throughput(), load.rollouts().size(),
+        deletionToExit, startToReady, result.firstErrors().isEmpty() ? "" : "; first errors: " + result.firstErrors());
+    return result;
   }
 
-  private RolloutResult underLoad(Contender contender, Contender.Protocol protocol, String release, String deployment)
+  private void keepLogs(String release, List<PodTimeline> timelines) {
+    try {
+      Path dir = java.nio.file.Files.createDirectories(podLogs.resolve(release));
+      for (PodTimeline t : timelines) {
+        java.nio.file.Files.writeString(dir.resolve(t.pod().substring(t.pod().indexOf('/') + 1) + ".log"), t.logs());
+      }
+    } catch (java.io.IOException e) {
+      log.println("[rollout] cannot keep the pod logs of " + release + ": " + e.getMessage());
+    }
+  }
+
+  private UnderLoad underLoad(Contender contender, Contender.Protocol protocol, String release, String deployment)
       throws Exception {
     Vertx vertx = Vertx.vertx();
     try (TestCluster.ServiceAccess service = cluster.openService(NAMESPACE, deployment, List.of("http", "grpc"))) {
@@ -120,16 +160,8 @@ public final class RolloutBench {
       }
       // The load ends with the last rollout, so every pod it replaced drained while the load still ran.
       load.stop();
-      double seconds = Duration.between(begin, Instant.now()).toMillis() / 1000.0;
-      List<PodTimeline> gone = cluster.terminated().stream().filter(t -> t.pod().startsWith(NAMESPACE + "/" + release + "-")).toList();
-      List<Long> sigtermToExit = gone.stream().filter(t -> t.sigterm() != null && t.exited() != null)
-          .map(t -> Duration.between(t.sigterm(), t.exited()).toMillis()).toList();
-      int killed = (int) gone.stream().filter(PodTimeline::killed).count();
-      RolloutResult result = new RolloutResult(contender.name(), protocol.label, load.ok(), load.failed(), seconds, rollouts,
-          sigtermToExit, killed, load.perSecond(), load.errors().stream().limit(3).toList());
-      log.printf("[rollout] %s %s: %d ok, %d failed, %.0f calls/s, %d rollouts%n", contender.name(), protocol.label,
-          result.ok(), result.failed(), result.throughput(), rollouts.size());
-      return result;
+      return new UnderLoad(begin, Instant.now(), load.ok(), load.failed(), rollouts, load.perSecond(),
+          load.errors().stream().limit(3).toList());
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get();
     }

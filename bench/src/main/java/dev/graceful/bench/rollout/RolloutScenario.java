@@ -60,7 +60,12 @@ public final class RolloutScenario implements Scenario {
         + " gRPC Delay 0 ms) while `kubectl rollout restart` repeats; the run ends with the rollout under way at the end of"
         + " the load window");
     Map<Contender.Protocol, Map<String, List<double[]>>> plots = new LinkedHashMap<>();
-    Metric exit = result.metric("rollout.sigterm-to-exit", "ms", Better.LOWER, "SIGTERM to exit per terminated pod, all loads");
+    Metric deletionToExit = result.metric("rollout.deletion-to-exit", "ms", Better.LOWER,
+        "pod deletion to process exit per pod replaced under load (preStop sleep included): how long a pod takes to go");
+    Metric exit = result.metric("rollout.sigterm-to-exit", "ms", Better.LOWER,
+        "SIGTERM to exit per pod replaced under load (after the preStop sleep, if any)");
+    Metric startToReady = result.metric("rollout.start-to-ready", "ms", Better.LOWER,
+        "container start to Ready per pod started under load");
     Metric rolloutTime = result.metric("rollout.duration", "ms", Better.LOWER, "one `rollout restart` of 3 pods to all new pods available");
     Metric killed = result.metric("rollout.sigkilled-pods", "pods", Better.LOWER, "pods that needed SIGKILL at the deadline, all loads");
 
@@ -75,7 +80,8 @@ public final class RolloutScenario implements Scenario {
       });
       Runtime.getRuntime().addShutdownHook(cleanup);
       try {
-        runAll(contenders, protocols, cluster, loadTime, result, plots, exit, rolloutTime, killed);
+        runAll(new RolloutBench(cluster, loadTime, System.out, context.dir().resolve("pods")), contenders, protocols,
+            result, plots, exit, deletionToExit, startToReady, rolloutTime, killed);
       } finally {
         Runtime.getRuntime().removeShutdownHook(cleanup);
       }
@@ -92,14 +98,13 @@ public final class RolloutScenario implements Scenario {
         result.note("cannot write the " + protocol.label + " plot: " + e.getMessage());
       }
     });
-    targets(result, exit);
+    targets(result, deletionToExit);
     return result;
   }
 
-  private static void runAll(List<Contender> contenders, Set<Contender.Protocol> protocols, AgentCluster cluster,
-      Duration loadTime, ScenarioResult result, Map<Contender.Protocol, Map<String, List<double[]>>> plots, Metric exit,
-      Metric rolloutTime, Metric killed) throws Exception {
-    RolloutBench bench = new RolloutBench(cluster, loadTime, System.out);
+  private static void runAll(RolloutBench bench, List<Contender> contenders, Set<Contender.Protocol> protocols,
+      ScenarioResult result, Map<Contender.Protocol, Map<String, List<double[]>>> plots, Metric exit,
+      Metric deletionToExit, Metric startToReady, Metric rolloutTime, Metric killed) throws Exception {
     for (Contender contender : contenders) {
       Optional<dev.graceful.e2e.TestCluster.ImageRef> image = bench.image(contender);
       if (image.isEmpty()) {
@@ -118,6 +123,8 @@ public final class RolloutScenario implements Scenario {
         result.metric("rollout." + p + ".throughput", "calls/s", Better.HIGHER, "calls served per second, " + protocol.label)
             .add(contender.name(), r.throughput());
         r.sigtermToExit().forEach(ms -> exit.add(contender.name(), ms));
+        r.deletionToExit().forEach(ms -> deletionToExit.add(contender.name(), ms));
+        r.startToReady().forEach(ms -> startToReady.add(contender.name(), ms));
         r.rollouts().forEach(ms -> rolloutTime.add(contender.name(), ms));
         pods += r.killed();
         List<double[]> points = r.perSecond().stream().map(s -> new double[] {s[0], s[1], s[2]}).toList();
@@ -132,6 +139,7 @@ public final class RolloutScenario implements Scenario {
 
   /** The targets that are not ratios against plain Vert.x, stated as met or missed. */
   private static void targets(ScenarioResult result, Metric exit) {
+    // exit: deletion to exit per pod
     List<String> failures = new ArrayList<>();
     for (Metric m : result.metrics()) {
       if (m.name().endsWith(".failed") && !m.samples(RUNTIME).isEmpty()) {
@@ -149,7 +157,8 @@ public final class RolloutScenario implements Scenario {
     double preStop15 = Stats.median(exit.samples(PRESTOP_15));
     if (!Double.isNaN(runtime) && !Double.isNaN(preStop15) && runtime > 0) {
       double factor = preStop15 / runtime;
-      result.note(String.format(Locale.ROOT, "target %s: SIGTERM to exit, %s %.0f ms vs %s %.0f ms = %.1fx shorter (target: at least 3x)",
+      result.note(String.format(Locale.ROOT, "target %s: termination (deletion to exit: for the preStop contender the kubelet's"
+          + " SIGTERM comes only after its sleep), %s %.0f ms vs %s %.0f ms = %.1fx shorter (target: at least 3x)",
           factor >= 3 ? "met" : "MISSED", RUNTIME, runtime, PRESTOP_15, preStop15, factor));
     }
   }

@@ -67,6 +67,7 @@ final class PodRunner {
   private volatile boolean startFailed;
   private volatile Instant startedAt;
   private volatile Instant readyAt;
+  private volatile Instant deletedAt;
   private volatile Instant sigtermAt;
   private volatile Instant exitedAt;
   private volatile Integer exitCode;
@@ -96,7 +97,8 @@ final class PodRunner {
   }
 
   PodTimeline timeline() {
-    return new PodTimeline(namespace + "/" + name, ip, startedAt, readyAt, sigtermAt, exitedAt, exitCode, killed, finalLogs);
+    return new PodTimeline(namespace + "/" + name, ip, startedAt, readyAt, deletedAt, sigtermAt, exitedAt, exitCode, killed,
+        finalLogs);
   }
 
   /** Creates the container and starts probing. */
@@ -371,6 +373,7 @@ final class PodRunner {
       }
       terminating = true;
     }
+    deletedAt = Instant.now();
     if (startFailed) {
       // No container ever ran: nothing to signal, the pod object simply goes.
       exitedAt = Instant.now();

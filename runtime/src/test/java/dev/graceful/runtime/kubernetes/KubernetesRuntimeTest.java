@@ -14,12 +14,14 @@ import dev.graceful.runtime.fixtures.FailingStartVerticle;
 import dev.graceful.runtime.lifecycle.LifecycleState;
 import dev.graceful.runtime.shutdown.ShutdownReport;
 import dev.graceful.runtime.support.Await;
+import dev.graceful.runtime.support.FaultyTcpProxy;
 import dev.graceful.runtime.support.Http;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.HashMap;
@@ -112,6 +114,35 @@ class KubernetesRuntimeTest {
         "the watch, not the 5 s fixed delay, ended the wait: " + report.toJson().encode());
     assertEquals("terminationGracePeriodSeconds", report.detail("deadline", "source"), "no deletion in this test");
     assertTrue(eventReasons().containsAll(List.of("ShutdownStarted", "EndpointsDrained", "ShutdownCompleted")), eventReasons().toString());
+  }
+
+  @Test
+  void serversListenWhileThePodReadIsSlowAndReadinessWaitsForIt(Vertx vertx) throws Exception {
+    cluster.pod(30);
+    try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
+         KubernetesClient slow = MockCluster.clientAt(api.port())) {
+      api.mode(FaultyTcpProxy.Mode.HOLD);
+      Map<String, String> env = new HashMap<>(Map.of(
+          "GRACEFUL_HOST", "127.0.0.1", "GRACEFUL_HTTP_PORT", "0", "GRACEFUL_GRPC_PORT", "0", "GRACEFUL_MANAGEMENT_PORT", "0",
+          "GRACEFUL_KUBERNETES", "true", "GRACEFUL_KUBERNETES_TIMEOUT", "300ms"));
+      runtime = GracefulRuntime.builder().config(ConfigLoader.load(env)).kubernetes(slow, IDENTITY)
+          .http(DemoRouter::create).build();
+      Future<Void> started = runtime.start();
+      // The API does not answer, yet the server comes up and serves; only readiness waits for the pod read.
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (runtime.port("http") <= 0) {
+        assertTrue(System.nanoTime() < deadline, "the server did not start while the pod read was pending");
+        Thread.sleep(20);
+      }
+      HttpClient http = vertx.createHttpClient();
+      assertEquals(200, Await.result(Http.get(http, runtime.port("http"), "/delay?ms=0")).status());
+      assertEquals(503, Await.result(Http.get(http, runtime.managementPort(), "/health/ready")).status());
+      assertFalse(started.isComplete(), "ready before the pod was read");
+      api.mode(FaultyTcpProxy.Mode.FORWARD);
+      api.cutAll();
+      Await.result(started);
+      assertEquals(200, Await.result(Http.get(http, runtime.managementPort(), "/health/ready")).status());
+    }
   }
 
   @Test
