@@ -112,7 +112,8 @@ public final class RolloutBench {
     List<PodTimeline> timelines = cluster.terminated().stream().filter(t -> t.pod().startsWith(NAMESPACE + "/" + release + "-")).toList();
     keepLogs(release, timelines);
     List<PodTimeline> replaced = timelines.stream()
-        .filter(t -> t.deleted() != null && t.exited() != null && t.deleted().isBefore(load.end())).toList();
+        .filter(t -> t.deleted() != null && t.exited() != null && t.deleted().isAfter(load.begin())
+            && t.deleted().isBefore(load.end())).toList();
     List<Long> sigtermToExit = replaced.stream().filter(t -> t.sigterm() != null)
         .map(t -> Duration.between(t.sigterm(), t.exited()).toMillis()).toList();
     List<Long> deletionToExit = replaced.stream().map(t -> Duration.between(t.deleted(), t.exited()).toMillis()).toList();
