@@ -89,18 +89,18 @@ public final class RolloutBench {
     new Helm(CHART).install().withName(release).withNamespace(NAMESPACE).withKubeConfig(cluster.kubeconfig())
         .set("image.repository", image.repository()).set("image.tag", image.tag()).set("image.pullPolicy", "Never")
         .set("replicaCount", REPLICAS).call();
-    // The chart names its objects after the release, or release-chart when the release does not contain the chart name.
-    String deployment = cluster.admin().apps().deployments().inNamespace(NAMESPACE)
-        .withLabel("app.kubernetes.io/instance", release).list().getItems().get(0).getMetadata().getName();
-    if (contender.preStopSeconds() > 0) {
-      // A JSON patch carries no resourceVersion, so it cannot conflict with the controllers' status writes.
-      cluster.admin().apps().deployments().inNamespace(NAMESPACE).withName(deployment).patch(
-          io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
-          "[{\"op\":\"add\",\"path\":\"/spec/template/spec/containers/0/lifecycle\","
-              + "\"value\":{\"preStop\":{\"sleep\":{\"seconds\":" + contender.preStopSeconds() + "}}}}]");
-    }
     UnderLoad load;
     try {
+      // The chart names its objects after the release, or release-chart when the release does not contain the chart name.
+      String deployment = cluster.admin().apps().deployments().inNamespace(NAMESPACE)
+          .withLabel("app.kubernetes.io/instance", release).list().getItems().get(0).getMetadata().getName();
+      if (contender.preStopSeconds() > 0) {
+        // A JSON patch carries no resourceVersion, so it cannot conflict with the controllers' status writes.
+        cluster.admin().apps().deployments().inNamespace(NAMESPACE).withName(deployment).patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
+            "[{\"op\":\"add\",\"path\":\"/spec/template/spec/containers/0/lifecycle\","
+                + "\"value\":{\"preStop\":{\"sleep\":{\"seconds\":" + contender.preStopSeconds() + "}}}}]");
+      }
       awaitRolledOut(release, deployment);
       load = underLoad(contender, protocol, release, deployment);
     } finally {
