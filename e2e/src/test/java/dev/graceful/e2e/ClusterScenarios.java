@@ -92,7 +92,7 @@ abstract class ClusterScenarios {
   }
 
   private List<Pod> pods(String release) {
-    return cluster.admin().pods().inNamespace("default").withLabel("app.kubernetes.io/instance", release).list().getItems();
+    return cluster.pods("default", release);
   }
 
   private static boolean ready(Pod pod) {
@@ -101,13 +101,7 @@ abstract class ClusterScenarios {
   }
 
   private void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what + "\n" + cluster.describe());
-      }
-      Thread.sleep(100);
-    }
+    cluster.await(condition, timeout, what);
   }
 
   /** This pod's endpoint conditions in the release's slices, or empty when no slice lists it. */
@@ -307,15 +301,7 @@ abstract class ClusterScenarios {
   }
 
   private void awaitRolledOut(String deployment, String release) throws InterruptedException {
-    await(() -> {
-      Deployment d = cluster.admin().apps().deployments().inNamespace("default").withName(deployment).get();
-      var st = d.getStatus();
-      int want = d.getSpec().getReplicas();
-      return st != null && st.getObservedGeneration() != null && st.getObservedGeneration() >= d.getMetadata().getGeneration()
-          && Integer.valueOf(want).equals(st.getUpdatedReplicas()) && Integer.valueOf(want).equals(st.getReplicas())
-          && Integer.valueOf(want).equals(st.getAvailableReplicas())
-          && pods(release).size() == want && pods(release).stream().noneMatch(p -> p.getMetadata().getDeletionTimestamp() != null);
-    }, Duration.ofMinutes(3), "the rollout of " + deployment);
+    await(() -> cluster.rolledOut("default", deployment, release), Duration.ofMinutes(3), "the rollout of " + deployment);
   }
 
   /** HTTP/1.1 keep-alive, HTTP/2, gRPC unary and gRPC server streaming, all through the service proxy. */
@@ -329,17 +315,10 @@ abstract class ClusterScenarios {
     GrpcClient grpc = GrpcClient.client(vertx);
     DemoGrpcClient demo = DemoGrpcClient.create(grpc, SocketAddress.inetSocketAddress(grpcPort, "127.0.0.1"));
     return List.of(
-        Load.start("HTTP/1.1 keep-alive", 6, budget, () -> get(http1, httpPort)),
-        Load.start("HTTP/2", 6, budget, () -> get(http2, httpPort)),
+        Load.start("HTTP/1.1 keep-alive", 6, budget, () -> Load.delay(http1, httpPort, 10)),
+        Load.start("HTTP/2", 6, budget, () -> Load.delay(http2, httpPort, 10)),
         Load.start("gRPC unary", 4, budget, () -> demo.delay(DelayRequest.newBuilder().setDelayMs(10).build())),
         Load.start("gRPC server streaming", 2, budget, () -> ticks(demo)));
-  }
-
-  private static Future<?> get(HttpClient client, int port) {
-    return client.request(HttpMethod.GET, port, "127.0.0.1", "/delay?ms=10")
-        .compose(req -> req.send())
-        .compose(resp -> resp.body().compose(body -> resp.statusCode() == 200 && body.toString().equals("delayed 10 ms\n")
-            ? Future.succeededFuture() : Future.failedFuture("HTTP " + resp.statusCode() + " " + body)));
   }
 
   private static Future<?> ticks(DemoGrpcClient demo) {

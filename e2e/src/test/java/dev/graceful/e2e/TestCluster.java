@@ -2,13 +2,16 @@ package dev.graceful.e2e;
 
 import dev.graceful.e2e.node.PodTimeline;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * What the end-to-end scenarios need from a Kubernetes cluster, so they are written once and run on each
@@ -83,6 +86,37 @@ public interface TestCluster extends AutoCloseable {
 
   /** What a person would look at when a scenario fails. */
   String describe();
+
+  /** The pods of a Helm release. */
+  default List<Pod> pods(String namespace, String release) {
+    return admin().pods().inNamespace(namespace).withLabel("app.kubernetes.io/instance", release).list().getItems();
+  }
+
+  /**
+   * True once the Deployment's latest generation is rolled out: every replica updated and available, and no old pod
+   * still terminating (so every pod it replaced has drained).
+   */
+  default boolean rolledOut(String namespace, String deployment, String release) {
+    Deployment d = admin().apps().deployments().inNamespace(namespace).withName(deployment).get();
+    var st = d.getStatus();
+    int want = d.getSpec().getReplicas();
+    List<Pod> pods = pods(namespace, release);
+    return st != null && st.getObservedGeneration() != null && st.getObservedGeneration() >= d.getMetadata().getGeneration()
+        && Integer.valueOf(want).equals(st.getUpdatedReplicas()) && Integer.valueOf(want).equals(st.getReplicas())
+        && Integer.valueOf(want).equals(st.getAvailableReplicas())
+        && pods.size() == want && pods.stream().noneMatch(p -> p.getMetadata().getDeletionTimestamp() != null);
+  }
+
+  /** Polls {@code condition} every 100 ms until it holds; past {@code timeout}, fails with the cluster's state. */
+  default void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what + "\n" + describe());
+      }
+      Thread.sleep(100);
+    }
+  }
 
   @Override
   void close() throws Exception;

@@ -6,11 +6,12 @@ import java.util.Set;
  * One way a team could run the demo server in a rolling Deployment.
  *
  * @param name           the report's name for it
- * @param image          which image: the runtime, the plain Vert.x server, or a Go contender's directory name
+ * @param kind           what the pod runs: the runtime, the plain Vert.x server, or a Go contender
+ * @param goContender    the Go contender's directory under bench/contenders (GO only)
  * @param preStopSeconds a {@code preStop} sleep added to the chart's Deployment, 0 for none
  * @param protocols      the loads it can serve
  */
-public record Contender(String name, Kind image, String goContender, int preStopSeconds, Set<Protocol> protocols) {
+public record Contender(String name, Kind kind, String goContender, int preStopSeconds, Set<Protocol> protocols) {
 
   /** What the pod runs. */
   public enum Kind {

@@ -7,13 +7,10 @@ import dev.graceful.e2e.load.Load;
 import dev.graceful.e2e.node.PodTimeline;
 import dev.graceful.runtime.demo.grpc.DelayRequest;
 import dev.graceful.runtime.demo.grpc.DemoGrpcClient;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.SocketAddress;
@@ -24,7 +21,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -60,7 +56,7 @@ public final class RolloutBench {
 
   /** The image for a contender, built unless present; empty when it cannot be built here (with the reason logged). */
   public java.util.Optional<TestCluster.ImageRef> image(Contender contender) throws Exception {
-    return switch (contender.image()) {
+    return switch (contender.kind()) {
       case RUNTIME -> java.util.Optional.of(cluster.image(TestCluster.Image.RUNTIME));
       case PLAIN_VERTX -> java.util.Optional.of(cluster.image(TestCluster.Image.NAIVE));
       case GO -> goImage(contender.goContender());
@@ -105,7 +101,7 @@ public final class RolloutBench {
       load = underLoad(contender, protocol, release, deployment);
     } finally {
       Helm.uninstall(release).withNamespace(NAMESPACE).withKubeConfig(cluster.kubeconfig()).call();
-      await(() -> pods(release).isEmpty(), Duration.ofMinutes(2), "the pods of " + release + " to go");
+      cluster.await(() -> cluster.pods(NAMESPACE, release).isEmpty(), Duration.ofMinutes(2), "the pods of " + release + " to go");
     }
     // Every pod of the release is gone now, so each has a complete timeline; the ones that count are those
     // replaced, or started, while the load ran.
@@ -145,7 +141,7 @@ public final class RolloutBench {
       throws Exception {
     Vertx vertx = Vertx.vertx();
     try (TestCluster.ServiceAccess service = cluster.openService(NAMESPACE, deployment, List.of("http", "grpc"))) {
-      await(() -> service.routableEndpoints() == REPLICAS, Duration.ofSeconds(30), "the service to route to all pods");
+      cluster.await(() -> service.routableEndpoints() == REPLICAS, Duration.ofSeconds(30), "the service to route to all pods");
       Map<String, Integer> ports = service.ports();
       Instant begin = Instant.now();
       Load load = Load.start(protocol.label, CONCURRENCY, Long.MAX_VALUE, call(vertx, protocol, ports));
@@ -185,35 +181,11 @@ public final class RolloutBench {
   }
 
   private static Supplier<Future<?>> http(HttpClient client, int port) {
-    return () -> client.request(HttpMethod.GET, port, "127.0.0.1", "/delay?ms=0")
-        .compose(req -> req.send())
-        .compose(resp -> resp.body().compose(body -> resp.statusCode() == 200 && body.toString().equals("delayed 0 ms\n")
-            ? Future.succeededFuture() : Future.failedFuture("HTTP " + resp.statusCode() + " " + body)));
-  }
-
-  private List<Pod> pods(String release) {
-    return cluster.admin().pods().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/instance", release).list().getItems();
+    return () -> Load.delay(client, port, 0);
   }
 
   private void awaitRolledOut(String release, String deployment) throws InterruptedException {
-    await(() -> {
-      Deployment d = cluster.admin().apps().deployments().inNamespace(NAMESPACE).withName(deployment).get();
-      var st = d.getStatus();
-      int want = d.getSpec().getReplicas();
-      return st != null && st.getObservedGeneration() != null && st.getObservedGeneration() >= d.getMetadata().getGeneration()
-          && Integer.valueOf(want).equals(st.getUpdatedReplicas()) && Integer.valueOf(want).equals(st.getReplicas())
-          && Integer.valueOf(want).equals(st.getAvailableReplicas())
-          && pods(release).size() == want && pods(release).stream().noneMatch(p -> p.getMetadata().getDeletionTimestamp() != null);
-    }, Duration.ofMinutes(4), "the rollout of " + deployment);
+    cluster.await(() -> cluster.rolledOut(NAMESPACE, deployment, release), Duration.ofMinutes(4), "the rollout of " + deployment);
   }
 
-  private void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting for " + what + "\n" + cluster.describe());
-      }
-      Thread.sleep(100);
-    }
-  }
 }

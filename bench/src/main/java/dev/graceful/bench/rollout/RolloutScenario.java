@@ -138,8 +138,7 @@ public final class RolloutScenario implements Scenario {
   }
 
   /** The targets that are not ratios against plain Vert.x, stated as met or missed. */
-  private static void targets(ScenarioResult result, Metric exit) {
-    // exit: deletion to exit per pod
+  private static void targets(ScenarioResult result, Metric deletionToExit) {
     List<String> failures = new ArrayList<>();
     for (Metric m : result.metrics()) {
       if (m.name().endsWith(".failed") && !m.samples(RUNTIME).isEmpty()) {
@@ -153,8 +152,8 @@ public final class RolloutScenario implements Scenario {
     if (!failures.isEmpty() && failures.stream().allMatch(f -> f.endsWith(": 0"))) {
       result.note("target met: graceful-runtime failed no call in any rollout (" + String.join("; ", failures) + ")");
     }
-    double runtime = Stats.median(exit.samples(RUNTIME));
-    double preStop15 = Stats.median(exit.samples(PRESTOP_15));
+    double runtime = Stats.median(deletionToExit.samples(RUNTIME));
+    double preStop15 = Stats.median(deletionToExit.samples(PRESTOP_15));
     if (!Double.isNaN(runtime) && !Double.isNaN(preStop15) && runtime > 0) {
       double factor = preStop15 / runtime;
       result.note(String.format(Locale.ROOT, "target %s: termination (deletion to exit: for the preStop contender the kubelet's"

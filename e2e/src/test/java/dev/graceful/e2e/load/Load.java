@@ -1,5 +1,8 @@
 package dev.graceful.e2e.load;
 
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,6 +76,17 @@ public final class Load {
       }
       loop(call);
     });
+  }
+
+  /**
+   * One call of the demo's {@code GET /delay?ms=N} on 127.0.0.1: succeeds only for a 200 with the demo's exact body,
+   * fails with the status and body otherwise.
+   */
+  public static Future<?> delay(HttpClient client, int port, int ms) {
+    return client.request(HttpMethod.GET, port, "127.0.0.1", "/delay?ms=" + ms)
+        .compose(req -> req.send())
+        .compose(resp -> resp.body().compose(body -> resp.statusCode() == 200 && body.toString().equals("delayed " + ms + " ms\n")
+            ? Future.succeededFuture() : Future.failedFuture("HTTP " + resp.statusCode() + " " + body)));
   }
 
   /** Stops sending; waits (bounded) for the calls in flight. */
