@@ -1,5 +1,6 @@
 package dev.graceful.bench.rollout;
 
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -10,8 +11,10 @@ import java.util.Set;
  * @param goContender    the Go contender's directory under bench/contenders (GO only)
  * @param preStopSeconds a {@code preStop} sleep added to the chart's Deployment, 0 for none
  * @param protocols      the loads it can serve
+ * @param chartValues    Helm values set on top of the chart's defaults
  */
-public record Contender(String name, Kind kind, String goContender, int preStopSeconds, Set<Protocol> protocols) {
+public record Contender(String name, Kind kind, String goContender, int preStopSeconds, Set<Protocol> protocols,
+    Map<String, String> chartValues) {
 
   /** What the pod runs. */
   public enum Kind {
@@ -35,17 +38,26 @@ public record Contender(String name, Kind kind, String goContender, int preStopS
   }
 
   public static Contender runtime() {
-    return new Contender("graceful-runtime", Kind.RUNTIME, null, 0, Set.of(Protocol.values()));
+    return new Contender("graceful-runtime", Kind.RUNTIME, null, 0, Set.of(Protocol.values()), Map.of());
+  }
+
+  /**
+   * The runtime with the chart's readiness gate on: it sets the pod's condition False at SIGTERM, so the endpoint
+   * controller marks it not serving at once instead of after the readiness probe's failures.
+   */
+  public static Contender runtimeWithReadinessGate() {
+    return new Contender("graceful-runtime+readiness-gate", Kind.RUNTIME, null, 0, Set.of(Protocol.values()),
+        Map.of("readinessGate.enabled", "true"));
   }
 
   public static Contender plainVertx(int preStopSeconds) {
     return new Contender(preStopSeconds == 0 ? "plain-vertx" : "plain-vertx+preStop-" + preStopSeconds + "s",
-        Kind.PLAIN_VERTX, null, preStopSeconds, Set.of(Protocol.values()));
+        Kind.PLAIN_VERTX, null, preStopSeconds, Set.of(Protocol.values()), Map.of());
   }
 
   public static Contender go(String directory, int preStopSeconds, Set<Protocol> protocols) {
     return new Contender(directory + (preStopSeconds == 0 ? "" : "+preStop-" + preStopSeconds + "s"), Kind.GO, directory,
-        preStopSeconds, protocols);
+        preStopSeconds, protocols, Map.of());
   }
 
   /** A Helm release name for it (lower case, no dots or pluses). */

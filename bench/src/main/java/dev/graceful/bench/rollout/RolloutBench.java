@@ -82,9 +82,11 @@ public final class RolloutBench {
   /** Deploys the contender, runs the load with continuous rollouts, tears it down. */
   public RolloutResult run(Contender contender, TestCluster.ImageRef image, Contender.Protocol protocol) throws Exception {
     String release = contender.release() + "-" + protocol.name().toLowerCase();
-    new Helm(CHART).install().withName(release).withNamespace(NAMESPACE).withKubeConfig(cluster.kubeconfig())
+    var install = new Helm(CHART).install().withName(release).withNamespace(NAMESPACE).withKubeConfig(cluster.kubeconfig())
         .set("image.repository", image.repository()).set("image.tag", image.tag()).set("image.pullPolicy", "Never")
-        .set("replicaCount", REPLICAS).call();
+        .set("replicaCount", REPLICAS);
+    contender.chartValues().forEach(install::set);
+    install.call();
     UnderLoad load;
     try {
       // The chart names its objects after the release, or release-chart when the release does not contain the chart name.
