@@ -23,7 +23,11 @@ final class Chart {
 
   /** Renders with the given {@code --set} values; throws Helm's error (schema, fail) as an exception. */
   static String template(Map<String, Object> values) {
-    TemplateCommand template = new Helm(DIR).template().withName(RELEASE).withNamespace(NAMESPACE);
+    return template(NAMESPACE, values);
+  }
+
+  static String template(String namespace, Map<String, Object> values) {
+    TemplateCommand template = new Helm(DIR).template().withName(RELEASE).withNamespace(namespace);
     values.forEach(template::set);
     return template.call();
   }

@@ -205,6 +205,17 @@ class ChartTest {
   }
 
   @Test
+  void everyObjectAndTheRoleBindingSubjectAreInTheReleaseNamespace() {
+    Chart.Rendered r = new Chart.Rendered(Chart.parse(Chart.template("shop",
+        Map.of("serviceMonitor.enabled", true, "autoscaling.enabled", true))));
+    assertEquals(9, r.objects().size(), r.kinds().toString());
+    for (var o : r.objects()) {
+      assertEquals("shop", o.getMetadata().getNamespace(), o.getKind() + " " + o.getMetadata().getName());
+    }
+    assertEquals("shop", r.get(RoleBinding.class).getSubjects().get(0).getNamespace());
+  }
+
+  @Test
   void optionalObjects() {
     Chart.Rendered defaults = Chart.render(Map.of());
     assertEquals(java.util.Set.of("ServiceAccount", "Role", "RoleBinding", "Service", "Deployment", "PodDisruptionBudget"),
