@@ -253,6 +253,34 @@ class ChartTest {
     assertTrue(e.getMessage().contains(named), e.getMessage());
   }
 
+  @ParameterizedTest(name = "podDisruptionBudget.maxUnavailable={0}")
+  @CsvSource({"'one'", "'-1'", "'25 pods'", "'101%'", "'25 %'", "'%'", "'1.5'"})
+  void podDisruptionBudgetTakesOnlyACountOrAPercentage(String value) {
+    Exception e = assertThrows(Exception.class, () -> Chart.template(Map.of("podDisruptionBudget.maxUnavailable", value)));
+    assertTrue(e.getMessage().contains("at '/podDisruptionBudget/maxUnavailable'") && e.getMessage().contains(value), e.getMessage());
+  }
+
+  @Test
+  void podDisruptionBudgetCountsAndPercentagesRender() {
+    assertEquals(2, Chart.render(Map.of("podDisruptionBudget.maxUnavailable", 2)).get(PodDisruptionBudget.class)
+        .getSpec().getMaxUnavailable().getIntVal());
+    for (String percent : List.of("0%", "25%", "100%")) {
+      assertEquals(percent, Chart.render(Map.of("podDisruptionBudget.maxUnavailable", percent)).get(PodDisruptionBudget.class)
+          .getSpec().getMaxUnavailable().getStrVal());
+    }
+  }
+
+  @Test
+  void autoscalingMinAboveMaxIsRejectedNamingBoth() {
+    Exception e = assertThrows(Exception.class, () -> Chart.template(Map.of("autoscaling.enabled", true,
+        "autoscaling.minReplicas", 5, "autoscaling.maxReplicas", 3)));
+    assertTrue(e.getMessage().contains("autoscaling.minReplicas (5) must not be greater than autoscaling.maxReplicas (3)"), e.getMessage());
+    HorizontalPodAutoscaler equal = Chart.render(Map.of("autoscaling.enabled", true, "autoscaling.minReplicas", 4,
+        "autoscaling.maxReplicas", 4)).get(HorizontalPodAutoscaler.class);
+    assertEquals(4, equal.getSpec().getMinReplicas());
+    assertEquals(4, equal.getSpec().getMaxReplicas());
+  }
+
   @Test
   void gracePeriodTooShortForTheWaitsIsRejected() {
     Exception e = assertThrows(Exception.class, () -> Chart.template(Map.of("terminationGracePeriodSeconds", 10)));
