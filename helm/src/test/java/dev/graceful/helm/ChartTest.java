@@ -12,8 +12,11 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -109,8 +112,46 @@ class ChartTest {
     Deployment d = r.get(Deployment.class);
     assertEquals("graceful.dev/serving", d.getSpec().getTemplate().getSpec().getReadinessGates().get(0).getConditionType());
     assertEquals("graceful.dev/serving", env(d).get("GRACEFUL_READINESS_GATE").getValue());
-    assertTrue(rules(r.get(Role.class)).contains("|pods/status|patch"));
+    assertEquals(List.of("discovery.k8s.io|endpointslices|list,watch", "|events|create", "|pods/status|patch", "|pods|get",
+        "|services|list"), rules(r.get(Role.class)), "the minimal set plus pods/status patch, nothing else");
     assertTrue(Chart.render(Map.of()).get(Deployment.class).getSpec().getTemplate().getSpec().getReadinessGates().isEmpty());
+  }
+
+  @Test
+  void replicasSpreadOverZonesAndNodesBestEffort() {
+    Deployment d = Chart.render(Map.of()).get(Deployment.class);
+    List<TopologySpreadConstraint> spread = d.getSpec().getTemplate().getSpec().getTopologySpreadConstraints();
+    assertEquals(List.of("topology.kubernetes.io/zone", "kubernetes.io/hostname"),
+        spread.stream().map(TopologySpreadConstraint::getTopologyKey).toList());
+    for (TopologySpreadConstraint c : spread) {
+      assertEquals(1, c.getMaxSkew(), c.getTopologyKey());
+      assertEquals("ScheduleAnyway", c.getWhenUnsatisfiable(), c.getTopologyKey() + ": small clusters must still schedule");
+      assertEquals(d.getSpec().getSelector().getMatchLabels(), c.getLabelSelector().getMatchLabels(), c.getTopologyKey());
+      assertTrue(c.getLabelSelector().getMatchExpressions().isEmpty(), c.getTopologyKey() + ": only the selector's labels");
+    }
+
+    List<TopologySpreadConstraint> skew = Chart.render(Map.of("topologySpread.maxSkew", 3)).get(Deployment.class)
+        .getSpec().getTemplate().getSpec().getTopologySpreadConstraints();
+    assertEquals(List.of(3, 3), skew.stream().map(TopologySpreadConstraint::getMaxSkew).toList());
+
+    assertTrue(Chart.render(Map.of("topologySpread.enabled", false)).get(Deployment.class)
+        .getSpec().getTemplate().getSpec().getTopologySpreadConstraints().isEmpty());
+  }
+
+  private static Map<String, String> quantities(Map<String, Quantity> quantities) {
+    return quantities.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().toString()));
+  }
+
+  @Test
+  void resourcesAreRenderedAsGiven() {
+    ResourceRequirements defaults = container(Chart.render(Map.of()).get(Deployment.class)).getResources();
+    assertEquals(Map.of("cpu", "100m", "memory", "256Mi"), quantities(defaults.getRequests()));
+    assertEquals(Map.of("memory", "512Mi"), quantities(defaults.getLimits()), "a memory limit (the heap is a share of it), no CPU limit");
+
+    ResourceRequirements set = container(Chart.render(Map.of("resources.requests.cpu", "250m", "resources.limits.memory", "1Gi",
+        "resources.limits.cpu", "2")).get(Deployment.class)).getResources();
+    assertEquals(Map.of("cpu", "250m", "memory", "256Mi"), quantities(set.getRequests()));
+    assertEquals(Map.of("cpu", "2", "memory", "1Gi"), quantities(set.getLimits()));
   }
 
   private static Map<String, String> podAnnotations(Deployment d) {
