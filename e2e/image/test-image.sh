@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds the project's Dockerfile with podman on the local Java 21 base, runs the container as the Helm chart
 # would (non-root, read-only root filesystem, writable /tmp, no capabilities, host network on its own loopback
-# address), checks the probes, sends SIGTERM with a request in flight, and checks that the request completed
-# and the container exited 0. Prints "N passed, N failed" and exits non-zero on any failure.
+# address), checks the probes and the JVM flags of PID 1 (and the heap under a 256m limit), sends SIGTERM with a
+# request in flight, and checks that the request completed and the container exited 0. Prints "N passed, N failed"
+# and exits non-zero on any failure. GRACEFUL_TEST_IMAGE and GRACEFUL_TEST_USER_IMAGE rename the images it builds
+# (so two work trees can run it at once).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source e2e/podman/env.sh
 
-IMAGE=localhost/graceful-runtime:test
+IMAGE="${GRACEFUL_TEST_IMAGE:-localhost/graceful-runtime:test}"
 ADDR="${GRACEFUL_TEST_ADDR:-127.0.0.42}"
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 HTTP=$(free_port); GRPC=$(free_port); MGMT=$(free_port)
@@ -36,6 +38,14 @@ check "the base runs Java 21 ($java_version)" grep -q '"21' <<<"$java_version"
 user=$(podman image inspect "$IMAGE" --format '{{.Config.User}}')
 check "the image runs as non-root user ($user)" test "$user" = "10001:10001"
 
+# The heap follows the container's memory limit. This run prints the JVM's final flags and stops at once on a
+# deliberately bad setting (exit 2), so it costs one JVM start.
+limit=$((256 * 1024 * 1024))
+flags=$(podman run --rm --memory 256m -e JAVA_TOOL_OPTIONS=-XX:+PrintFlagsFinal -e GRACEFUL_HTTP_PORT=none "$IMAGE" 2>&1 || true)
+max_heap=$(awk '$2 == "MaxHeapSize" {print $4}' <<<"$flags")
+check "with --memory 256m the max heap is 75% of it (MaxHeapSize=${max_heap:-missing}, want $((limit * 70 / 100))..$((limit * 3 / 4)))" \
+  test "${max_heap:-0}" -ge $((limit * 70 / 100)) -a "${max_heap:-0}" -le $((limit * 3 / 4))
+
 podman run -d --name "$NAME" --network host --read-only --tmpfs /tmp:rw,size=64m \
   --cap-drop ALL --security-opt no-new-privileges \
   -e GRACEFUL_HOST="$ADDR" -e GRACEFUL_HTTP_PORT="$HTTP" -e GRACEFUL_GRPC_PORT="$GRPC" \
@@ -47,6 +57,8 @@ check "readiness probe turns 200" wait_for 10 curl -sf "http://$ADDR:$MGMT/healt
 check "liveness probe answers 200" curl -sf "http://$ADDR:$MGMT/health/live" -o /dev/null
 pid1=$(podman exec "$NAME" cat /proc/1/cmdline | tr '\0' ' ')
 check "java is PID 1 ($pid1)" grep -q '^java ' <<<"$pid1"
+check "PID 1 exits on OutOfMemoryError" grep -qF -- ' -XX:+ExitOnOutOfMemoryError ' <<<" $pid1"
+check "PID 1 sizes its heap as a share of the memory limit" grep -qF -- ' -XX:MaxRAMPercentage=75.0 ' <<<" $pid1"
 
 reply=$(mktemp)
 curl -s -i "http://$ADDR:$HTTP/delay?ms=3000" > "$reply" &
@@ -67,7 +79,7 @@ if [ "$failed" -gt 0 ]; then
 fi
 
 # The user path from the README: FROM the image, copy a jar into /app/ext, set GRACEFUL_VERTICLES.
-USER_IMAGE=localhost/hello-module:test
+USER_IMAGE="${GRACEFUL_TEST_USER_IMAGE:-localhost/hello-module:test}"
 USER_NAME="graceful-user-image-test-$$"
 trap 'cleanup; podman rm -f "$USER_NAME" >/dev/null 2>&1 || true' EXIT
 examples/hello-module/build.sh

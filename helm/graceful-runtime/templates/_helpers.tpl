@@ -60,3 +60,10 @@ config.alpha.linkerd.io/proxy-wait-before-exit-seconds: {{ $budgetSeconds | quot
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/* The HPA's bounds: the schema checks each one, this their order. */}}
+{{- define "graceful.validateAutoscaling" -}}
+{{- if gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas) }}
+{{- fail (printf "autoscaling.minReplicas (%d) must not be greater than autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- end }}
+{{- end }}

@@ -1,6 +1,7 @@
 package dev.graceful.helm;
 
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.TemplateCommand;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -23,9 +24,28 @@ final class Chart {
 
   /** Renders with the given {@code --set} values; throws Helm's error (schema, fail) as an exception. */
   static String template(Map<String, Object> values) {
-    TemplateCommand template = new Helm(DIR).template().withName(RELEASE).withNamespace(NAMESPACE);
+    return template(NAMESPACE, values);
+  }
+
+  static String template(String namespace, Map<String, Object> values) {
+    TemplateCommand template = new Helm(DIR).template().withName(RELEASE).withNamespace(namespace);
     values.forEach(template::set);
     return template.call();
+  }
+
+  /**
+   * NOTES.txt as {@code helm install} prints it: {@code helm template} never renders it, so this is a client-only dry-run
+   * install (no cluster is contacted), in namespace {@code namespace}.
+   */
+  static String notes(String namespace, Map<String, Object> values) {
+    InstallCommand install = new Helm(DIR).install().withName(RELEASE).withNamespace(namespace).clientOnly().dryRun();
+    values.forEach(install::set);
+    String output = install.call().getOutput();
+    int notes = output.indexOf("NOTES:\n");
+    if (notes < 0) {
+      throw new AssertionError("no NOTES in the install output:\n" + output);
+    }
+    return output.substring(notes + "NOTES:\n".length());
   }
 
   static Rendered render(Map<String, Object> values) {

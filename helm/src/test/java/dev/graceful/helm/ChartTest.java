@@ -12,8 +12,11 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -109,8 +112,46 @@ class ChartTest {
     Deployment d = r.get(Deployment.class);
     assertEquals("graceful.dev/serving", d.getSpec().getTemplate().getSpec().getReadinessGates().get(0).getConditionType());
     assertEquals("graceful.dev/serving", env(d).get("GRACEFUL_READINESS_GATE").getValue());
-    assertTrue(rules(r.get(Role.class)).contains("|pods/status|patch"));
+    assertEquals(List.of("discovery.k8s.io|endpointslices|list,watch", "|events|create", "|pods/status|patch", "|pods|get",
+        "|services|list"), rules(r.get(Role.class)), "the minimal set plus pods/status patch, nothing else");
     assertTrue(Chart.render(Map.of()).get(Deployment.class).getSpec().getTemplate().getSpec().getReadinessGates().isEmpty());
+  }
+
+  @Test
+  void replicasSpreadOverZonesAndNodesBestEffort() {
+    Deployment d = Chart.render(Map.of()).get(Deployment.class);
+    List<TopologySpreadConstraint> spread = d.getSpec().getTemplate().getSpec().getTopologySpreadConstraints();
+    assertEquals(List.of("topology.kubernetes.io/zone", "kubernetes.io/hostname"),
+        spread.stream().map(TopologySpreadConstraint::getTopologyKey).toList());
+    for (TopologySpreadConstraint c : spread) {
+      assertEquals(1, c.getMaxSkew(), c.getTopologyKey());
+      assertEquals("ScheduleAnyway", c.getWhenUnsatisfiable(), c.getTopologyKey() + ": small clusters must still schedule");
+      assertEquals(d.getSpec().getSelector().getMatchLabels(), c.getLabelSelector().getMatchLabels(), c.getTopologyKey());
+      assertTrue(c.getLabelSelector().getMatchExpressions().isEmpty(), c.getTopologyKey() + ": only the selector's labels");
+    }
+
+    List<TopologySpreadConstraint> skew = Chart.render(Map.of("topologySpread.maxSkew", 3)).get(Deployment.class)
+        .getSpec().getTemplate().getSpec().getTopologySpreadConstraints();
+    assertEquals(List.of(3, 3), skew.stream().map(TopologySpreadConstraint::getMaxSkew).toList());
+
+    assertTrue(Chart.render(Map.of("topologySpread.enabled", false)).get(Deployment.class)
+        .getSpec().getTemplate().getSpec().getTopologySpreadConstraints().isEmpty());
+  }
+
+  private static Map<String, String> quantities(Map<String, Quantity> quantities) {
+    return quantities.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().toString()));
+  }
+
+  @Test
+  void resourcesAreRenderedAsGiven() {
+    ResourceRequirements defaults = container(Chart.render(Map.of()).get(Deployment.class)).getResources();
+    assertEquals(Map.of("cpu", "100m", "memory", "256Mi"), quantities(defaults.getRequests()));
+    assertEquals(Map.of("memory", "512Mi"), quantities(defaults.getLimits()), "a memory limit (the heap is a share of it), no CPU limit");
+
+    ResourceRequirements set = container(Chart.render(Map.of("resources.requests.cpu", "250m", "resources.limits.memory", "1Gi",
+        "resources.limits.cpu", "2")).get(Deployment.class)).getResources();
+    assertEquals(Map.of("cpu", "250m", "memory", "256Mi"), quantities(set.getRequests()));
+    assertEquals(Map.of("cpu", "2", "memory", "1Gi"), quantities(set.getLimits()));
   }
 
   private static Map<String, String> podAnnotations(Deployment d) {
@@ -205,6 +246,17 @@ class ChartTest {
   }
 
   @Test
+  void everyObjectAndTheRoleBindingSubjectAreInTheReleaseNamespace() {
+    Chart.Rendered r = new Chart.Rendered(Chart.parse(Chart.template("shop",
+        Map.of("serviceMonitor.enabled", true, "autoscaling.enabled", true))));
+    assertEquals(9, r.objects().size(), r.kinds().toString());
+    for (var o : r.objects()) {
+      assertEquals("shop", o.getMetadata().getNamespace(), o.getKind() + " " + o.getMetadata().getName());
+    }
+    assertEquals("shop", r.get(RoleBinding.class).getSubjects().get(0).getNamespace());
+  }
+
+  @Test
   void optionalObjects() {
     Chart.Rendered defaults = Chart.render(Map.of());
     assertEquals(java.util.Set.of("ServiceAccount", "Role", "RoleBinding", "Service", "Deployment", "PodDisruptionBudget"),
@@ -240,6 +292,34 @@ class ChartTest {
   void badValuesAreRejectedNamingTheValue(String key, String value, String named) {
     Exception e = assertThrows(Exception.class, () -> Chart.template(Map.of(key, value)));
     assertTrue(e.getMessage().contains(named), e.getMessage());
+  }
+
+  @ParameterizedTest(name = "podDisruptionBudget.maxUnavailable={0}")
+  @CsvSource({"'one'", "'-1'", "'25 pods'", "'101%'", "'25 %'", "'%'", "'1.5'"})
+  void podDisruptionBudgetTakesOnlyACountOrAPercentage(String value) {
+    Exception e = assertThrows(Exception.class, () -> Chart.template(Map.of("podDisruptionBudget.maxUnavailable", value)));
+    assertTrue(e.getMessage().contains("at '/podDisruptionBudget/maxUnavailable'") && e.getMessage().contains(value), e.getMessage());
+  }
+
+  @Test
+  void podDisruptionBudgetCountsAndPercentagesRender() {
+    assertEquals(2, Chart.render(Map.of("podDisruptionBudget.maxUnavailable", 2)).get(PodDisruptionBudget.class)
+        .getSpec().getMaxUnavailable().getIntVal());
+    for (String percent : List.of("0%", "25%", "100%")) {
+      assertEquals(percent, Chart.render(Map.of("podDisruptionBudget.maxUnavailable", percent)).get(PodDisruptionBudget.class)
+          .getSpec().getMaxUnavailable().getStrVal());
+    }
+  }
+
+  @Test
+  void autoscalingMinAboveMaxIsRejectedNamingBoth() {
+    Exception e = assertThrows(Exception.class, () -> Chart.template(Map.of("autoscaling.enabled", true,
+        "autoscaling.minReplicas", 5, "autoscaling.maxReplicas", 3)));
+    assertTrue(e.getMessage().contains("autoscaling.minReplicas (5) must not be greater than autoscaling.maxReplicas (3)"), e.getMessage());
+    HorizontalPodAutoscaler equal = Chart.render(Map.of("autoscaling.enabled", true, "autoscaling.minReplicas", 4,
+        "autoscaling.maxReplicas", 4)).get(HorizontalPodAutoscaler.class);
+    assertEquals(4, equal.getSpec().getMinReplicas());
+    assertEquals(4, equal.getSpec().getMaxReplicas());
   }
 
   @Test
