@@ -227,10 +227,13 @@ abstract class ClusterScenarios {
       cluster.admin().pods().inNamespace("default").withName(name).withGracePeriod(5).delete();
       assertEquals("200 delayed 3000 ms", slow.toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS));
       await(() -> cluster.admin().pods().inNamespace("default").withName(name).get() == null, Duration.ofSeconds(10), "the pod to go");
-      Duration gone = Duration.between(deleted, Instant.now());
-      figures.put("--grace-period=5 with a 3 s request: pod gone after", gone.toMillis() + " ms");
-      assertTrue(gone.toMillis() <= 5000, "the pod outlived its 5 s grace period: " + gone.toMillis() + " ms");
       PodTimeline t = cluster.terminated().stream().filter(x -> x.pod().endsWith("/" + name)).findFirst().orElseThrow();
+      figures.put("--grace-period=5 with a 3 s request: pod gone after", Duration.between(deleted, Instant.now()).toMillis() + " ms");
+      // The runtime's part ends when its container exits; removing the pod object afterwards is the node's and the
+      // API server's work, and on a loaded machine can take a few hundred milliseconds more.
+      Duration exited = Duration.between(deleted, t.exited());
+      figures.put("--grace-period=5 with a 3 s request: container exited after", exited.toMillis() + " ms");
+      assertTrue(exited.toMillis() <= 5000, "the container outlived its 5 s grace period: " + exited.toMillis() + " ms");
       assertFalse(t.killed(), "SIGKILL was needed:\n" + t.logs());
       assertEquals(0, t.exitCode(), t.logs());
       JsonObject deadline = summary(t).getJsonObject("phases").getJsonObject("deadline");
