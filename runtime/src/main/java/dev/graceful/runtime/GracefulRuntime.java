@@ -83,8 +83,8 @@ public final class GracefulRuntime {
 
   private final RuntimeConfig config;
   private final Lifecycle lifecycle = new Lifecycle();
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final RuntimeMetrics metrics = new RuntimeMetrics(registry, lifecycle);
+  private final PrometheusMeterRegistry registry;
+  private final RuntimeMetrics metrics;
   private final Vertx control;
   private final Vertx vertx;
   private final HealthProbes probes;
@@ -102,6 +102,10 @@ public final class GracefulRuntime {
 
   private GracefulRuntime(Builder builder) {
     this.config = builder.config;
+    // Built while the Vert.x instances are created: both are mostly class loading, and they load different classes.
+    CompletableFuture<PrometheusMeterRegistry> registryBuild =
+        BackgroundStart.begin("metrics", () -> new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    BackgroundStart.warmJson();
     // Probes, metrics and shutdown timers get their own small Vert.x, so busy application loops cannot delay them.
     this.control = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2));
     // Vert.x's metrics SPI times every request: with it, bench/'s steady scenario measured HTTP/2 at 0.70x plain
@@ -109,9 +113,11 @@ public final class GracefulRuntime {
     this.vertx = config.vertxMetrics()
         ? Vertx.builder()
             .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
-            .withMetrics(new MicrometerMetricsFactory(registry))
+            .withMetrics(new MicrometerMetricsFactory(registryBuild.join()))
             .build()
         : Vertx.vertx();
+    this.registry = registryBuild.join();
+    this.metrics = new RuntimeMetrics(registry, lifecycle);
     this.probes = new HealthProbes(control, lifecycle);
     this.management = new ManagementServer(control, probes, registry);
     this.sidecars = new SidecarSupport(config.sidecar(), control);
