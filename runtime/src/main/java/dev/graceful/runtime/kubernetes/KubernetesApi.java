@@ -35,9 +35,14 @@ final class KubernetesApi {
 
   /** Runs {@code call} off the event loop; fails with a {@link KubernetesCallException} naming {@code what}. */
   <T> Future<T> call(String what, Callable<T> call) {
+    return call(what, call, timeout);
+  }
+
+  /** As {@link #call(String, Callable)}, bounded by {@code bound} instead of the API timeout. */
+  <T> Future<T> call(String what, Callable<T> call, Duration bound) {
     Promise<T> result = Promise.promise();
-    long timer = vertx.setTimer(timeout.toMillis(), id -> result.tryFail(
-        new KubernetesCallException(what, "no answer within " + timeout.toMillis() + " ms", null, true)));
+    long timer = vertx.setTimer(Math.max(1, bound.toMillis()), id -> result.tryFail(
+        new KubernetesCallException(what, "no answer within " + bound.toMillis() + " ms", null, true)));
     vertx.<T>executeBlocking(call, false).onComplete(ar -> {
       vertx.cancelTimer(timer);
       if (ar.succeeded()) {

@@ -82,7 +82,9 @@ public final class KubernetesIntegration {
       }
       return Optional.empty();
     }
-    Duration timeout = settings.apiTimeout();
+    // The client's own timeouts are those of the patient start-time read; every call at shutdown is cut off sooner,
+    // at the API timeout, by KubernetesApi's timer.
+    Duration timeout = startReadBound(settings);
     Config config = new ConfigBuilder(Config.autoConfigure(null))
         .withRequestTimeout((int) timeout.toMillis())
         .withConnectionTimeout((int) timeout.toMillis())
@@ -94,12 +96,20 @@ public final class KubernetesIntegration {
   }
 
   /**
-   * Reads the pod and its Services once, retrying timeouts and an unreachable server for up to ten API timeouts (the
-   * first call of a cold JVM in a busy pod can be slow). Fails only when Kubernetes is required; otherwise warns
-   * and degrades.
+   * How long the start-time read may take: ten API timeouts. The first call of a cold JVM in a busy pod pays for the
+   * client's classes, a TLS handshake and the model's deserializers, seconds on a starved node; cutting it off at the
+   * API timeout and starting over (as the runtime once did) only repeated that work and delayed readiness further.
+   */
+  static Duration startReadBound(KubernetesSettings settings) {
+    return settings.apiTimeout().multipliedBy(10);
+  }
+
+  /**
+   * Reads the pod and its Services once, each call allowed what is left of {@link #startReadBound}, retrying an
+   * unreachable server within it. Fails only when Kubernetes is required; otherwise warns and degrades.
    */
   public Future<Void> start() {
-    return readFacts(System.nanoTime() + settings.apiTimeout().multipliedBy(10).toNanos(), 0).map(found -> {
+    return readFacts(System.nanoTime() + startReadBound(settings).toNanos(), 0).map(found -> {
       facts = Optional.of(found);
       events.podUid(found.uid());
       LOG.info("kubernetes: pod " + identity + ", termination grace period "
@@ -119,7 +129,7 @@ public final class KubernetesIntegration {
   }
 
   private Future<PodFacts> readFacts(long deadlineNanos, int attempt) {
-    return pod.readFacts().recover(e -> {
+    return pod.readFacts(Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()))).recover(e -> {
       boolean retry = e instanceof KubernetesApi.KubernetesCallException k && k.isTransient() && System.nanoTime() < deadlineNanos;
       if (!retry) {
         return Future.failedFuture(e);

@@ -28,10 +28,13 @@ final class OwnPod {
     this.identity = identity;
   }
 
-  Future<PodFacts> readFacts() {
-    return api.call("get pod " + identity.namespace() + "/" + identity.name(), this::getPod)
+  /** The pod and the Services that select it, both calls bounded by {@code bound} in all. */
+  Future<PodFacts> readFacts(Duration bound) {
+    long deadline = System.nanoTime() + bound.toNanos();
+    return api.call("get pod " + identity.namespace() + "/" + identity.name(), this::getPod, bound)
         .compose(pod -> api.call("list services in namespace " + identity.namespace(),
-            () -> api.client().services().inNamespace(identity.namespace()).list().getItems())
+            () -> api.client().services().inNamespace(identity.namespace()).list().getItems(),
+            Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))
             .map(services -> facts(pod, services)));
   }
 
