@@ -1,5 +1,6 @@
 package dev.graceful.runtime;
 
+import dev.graceful.runtime.config.ConfigException;
 import dev.graceful.runtime.config.ConfigLoader;
 import dev.graceful.runtime.config.RuntimeConfig;
 import dev.graceful.runtime.kubernetes.KubernetesIntegration;
@@ -69,8 +70,7 @@ import java.util.logging.Logger;
  *     .grpc(vertx -> GreeterGrpcService.of(new Greeter()))
  *     .verticle(Worker::new)
  *     .readinessCheck("database", promise -> promise.complete(Status.OK()))
- *     .build()
- *     .runAndExit();
+ *     .runAndExit(); // or .build() to embed: start(), shutdown(), close()
  * }</pre>
  */
 public final class GracefulRuntime {
@@ -142,7 +142,7 @@ public final class GracefulRuntime {
 
   /** Runs one HTTP handler (typically a vertx-web Router) on {@code GRACEFUL_HTTP_PORT} until a signal; then exits. */
   public static void serveHttp(Function<Vertx, ? extends Handler<HttpServerRequest>> handler) {
-    builder().http(handler).build().runAndExit();
+    builder().http(handler).runAndExit();
   }
 
   /** Runs gRPC services on {@code GRACEFUL_GRPC_PORT} until a signal; then exits. */
@@ -152,12 +152,18 @@ public final class GracefulRuntime {
     for (Function<Vertx, Service> s : services) {
       b.grpc(s);
     }
-    b.build().runAndExit();
+    b.runAndExit();
   }
 
   /** Runs a verticle until a signal; then exits. */
   public static void run(Supplier<? extends Deployable> verticle) {
-    builder().verticle(verticle).build().runAndExit();
+    builder().verticle(verticle).runAndExit();
+  }
+
+  /** Prints the one line a bad setting gets (it names the setting and the value); returns the exit code for it. */
+  static int configurationError(ConfigException e) {
+    System.err.println("graceful-runtime: configuration error: " + e.getMessage());
+    return ExitCode.BAD_CONFIGURATION.code();
   }
 
   // ---- embedding API ----
@@ -452,6 +458,30 @@ public final class GracefulRuntime {
       return this;
     }
 
+    /**
+     * Builds the runtime and {@link GracefulRuntime#run() runs} it; returns the exit code. A setting that cannot be
+     * used is one line naming the setting and the value, and exit code 2, not an exception.
+     */
+    public int run() {
+      GracefulRuntime runtime;
+      try {
+        runtime = build();
+      } catch (ConfigException e) {
+        return configurationError(e);
+      }
+      return runtime.run();
+    }
+
+    /** {@link #run()}, then exit the JVM with its code: what a {@code main} calls. */
+    public void runAndExit() {
+      System.exit(run());
+    }
+
+    /**
+     * Makes the runtime, for embedding ({@code start()}, {@code shutdown()}, {@code close()}).
+     *
+     * @throws ConfigException when a setting cannot be used; {@link #runAndExit()} turns that into exit code 2
+     */
     public GracefulRuntime build() {
       if (config == null) {
         config = ConfigLoader.fromEnvironment();
