@@ -15,6 +15,7 @@ import dev.graceful.runtime.probes.ManagementServer;
 import dev.graceful.runtime.server.GrpcServers;
 import dev.graceful.runtime.server.ManagedServer;
 import dev.graceful.runtime.server.ServerSpec;
+import dev.graceful.runtime.shutdown.DeadlineWait;
 import dev.graceful.runtime.shutdown.DrainServers;
 import dev.graceful.runtime.shutdown.FixedDelayWait;
 import dev.graceful.runtime.shutdown.ReadinessDown;
@@ -295,7 +296,8 @@ public final class GracefulRuntime {
 
   /**
    * Starts, waits for SIGTERM or SIGINT, shuts down, closes, and returns the process exit code. Once a signal has
-   * arrived it never waits past the shutdown deadline plus a small grace.
+   * arrived it waits until the shutdown deadline, following it when a phase moves it (the pod's deadline on
+   * Kubernetes), plus a small grace.
    */
   public int run() {
     SignalTrap.install(this::shutdown);
@@ -309,11 +311,10 @@ public final class GracefulRuntime {
       closeQuietly(config.startTimeout());
       return ExitCode.START_FAILED.code();
     }
-    ShutdownBudget begun = shutdownBegun.join();
     ShutdownReport report;
     try {
-      report = shutdownDone.future().toCompletionStage().toCompletableFuture()
-          .get(begun.remaining(Duration.ZERO).plus(CLOSE_GRACE).toMillis(), TimeUnit.MILLISECONDS);
+      report = new DeadlineWait(shutdownBegun.join(), CLOSE_GRACE)
+          .await(shutdownDone.future().toCompletionStage().toCompletableFuture());
     } catch (TimeoutException e) {
       LOG.severe("shutdown did not finish by its deadline; exiting anyway");
       exitSidecar(ExitCode.SHUTDOWN_FORCED.code());
