@@ -79,8 +79,10 @@ public final class GracefulRuntime {
   private static final Logger LOG = Logger.getLogger(GracefulRuntime.class.getName());
   /** What stopping drained servers needs: undeploying them takes milliseconds. */
   private static final Duration SERVERS_ONLY_STOP_RESERVE = Duration.ofMillis(250);
-  /** Time allowed past the deadline for closing Vert.x before the process gives up waiting. */
-  private static final Duration CLOSE_GRACE = Duration.ofSeconds(2);
+  /** All the time the process takes past the shutdown deadline: for the last report, the proxy's quit and closing. */
+  private static final Duration PAST_DEADLINE_GRACE = Duration.ofSeconds(1);
+  /** Bound on closing Vert.x, and on the proxy's quit after a failed start. */
+  private static final Duration CLOSE_BOUND = Duration.ofSeconds(2);
 
   private final RuntimeConfig config;
   private final Lifecycle lifecycle = new Lifecycle();
@@ -297,7 +299,7 @@ public final class GracefulRuntime {
   /**
    * Starts, waits for SIGTERM or SIGINT, shuts down, closes, and returns the process exit code. Once a signal has
    * arrived it waits until the shutdown deadline, following it when a phase moves it (the pod's deadline on
-   * Kubernetes), plus a small grace.
+   * Kubernetes), and never more than {@link #PAST_DEADLINE_GRACE} past it, sidecar quit and close included.
    */
   public int run() {
     SignalTrap.install(this::shutdown);
@@ -307,31 +309,38 @@ public final class GracefulRuntime {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       System.err.println("graceful-runtime: start failed: " + cause.getMessage());
       kubernetes.ifPresent(k -> awaitQuietly(k.flushEvents(), config.kubernetes().apiTimeout()));
-      exitSidecar(ExitCode.START_FAILED.code());
+      exitSidecar(ExitCode.START_FAILED.code(), CLOSE_BOUND);
       closeQuietly(config.startTimeout());
       return ExitCode.START_FAILED.code();
     }
+    DeadlineWait wait = new DeadlineWait(shutdownBegun.join(), PAST_DEADLINE_GRACE);
     ShutdownReport report;
     try {
-      report = new DeadlineWait(shutdownBegun.join(), CLOSE_GRACE)
-          .await(shutdownDone.future().toCompletionStage().toCompletableFuture());
+      report = wait.await(shutdownDone.future().toCompletionStage().toCompletableFuture());
     } catch (TimeoutException e) {
       LOG.severe("shutdown did not finish by its deadline; exiting anyway");
-      exitSidecar(ExitCode.SHUTDOWN_FORCED.code());
+      exitSidecar(ExitCode.SHUTDOWN_FORCED.code(), wait.graceLeft());
       return ExitCode.SHUTDOWN_FORCED.code();
     } catch (Exception e) {
       LOG.severe("shutdown failed: " + e);
-      exitSidecar(ExitCode.INTERNAL_ERROR.code());
+      exitSidecar(ExitCode.INTERNAL_ERROR.code(), wait.graceLeft());
       return ExitCode.INTERNAL_ERROR.code();
     }
-    exitSidecar(report.exitCode().code());
-    closeQuietly(CLOSE_GRACE);
+    exitSidecar(report.exitCode().code(), wait.graceLeft());
+    if (!report.forced()) {
+      // Not after a forced shutdown: Vert.x's close would wait on the very verticles that did not stop; exiting
+      // closes the sockets anyway.
+      Duration left = wait.graceLeft();
+      closeQuietly(left.compareTo(CLOSE_BOUND) < 0 ? left : CLOSE_BOUND);
+    }
     return report.exitCode().code();
   }
 
   /** Asks the mesh proxy to exit when the pod runs to completion, so a Job completes; bounded, never fails. */
-  private void exitSidecar(int exitCode) {
-    awaitQuietly(sidecars.atExit(exitCode), CLOSE_GRACE);
+  private void exitSidecar(int exitCode, Duration bound) {
+    if (!awaitQuietly(sidecars.atExit(exitCode), bound)) {
+      LOG.warning("sidecar: no answer to the quit request within " + bound.toMillis() + " ms; exiting anyway");
+    }
   }
 
   private void closeQuietly(Duration bound) {

@@ -8,7 +8,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * How long the process waits for its shutdown: until the budget's deadline, wherever a phase has moved it since the
- * signal (on Kubernetes the pod's own deadline replaces the configured budget), then a small grace.
+ * signal (on Kubernetes the pod's own deadline replaces the configured budget), then one small grace. That grace is
+ * all the process takes past the deadline: the last phase's report, the mesh proxy's quit and closing Vert.x share it.
  */
 public final class DeadlineWait {
 
@@ -17,10 +18,12 @@ public final class DeadlineWait {
 
   private final ShutdownBudget budget;
   private final Duration grace;
+  private volatile long graceEndsNanos;
+  private volatile boolean graceFixed;
 
   /**
    * @param budget the shutdown's budget, as the phases see it
-   * @param grace  time allowed past the deadline
+   * @param grace  time allowed past the deadline, in all, before the process exits
    */
   public DeadlineWait(ShutdownBudget budget, Duration grace) {
     this.budget = budget;
@@ -28,19 +31,42 @@ public final class DeadlineWait {
   }
 
   /**
-   * Waits for {@code done} until the deadline (or a second signal), then for at most the grace.
+   * Waits for {@code done} until the deadline (or a second signal), then for at most half the grace, so what comes
+   * after (the proxy's quit, closing Vert.x) keeps at least the other half.
    *
    * @throws TimeoutException when {@code done} has not completed by then
    */
   public <T> T await(CompletableFuture<T> done) throws InterruptedException, ExecutionException, TimeoutException {
-    Duration left;
-    while (!(left = budget.remaining(Duration.ZERO)).isZero()) {
-      try {
-        return done.get(Math.max(1, Math.min(left.toMillis(), STEP.toMillis())), TimeUnit.MILLISECONDS);
-      } catch (TimeoutException notYet) {
-        // Not done: re-read the deadline, a phase may have moved it.
+    try {
+      Duration left;
+      while (!(left = budget.remaining(Duration.ZERO)).isZero()) {
+        try {
+          return done.get(Math.max(1, Math.min(left.toMillis(), STEP.toMillis())), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException notYet) {
+          // Not done: re-read the deadline, a phase may have moved it.
+        }
       }
+      fixGraceEnd();
+      return done.get(grace.dividedBy(2).toMillis(), TimeUnit.MILLISECONDS);
+    } finally {
+      fixGraceEnd();
     }
-    return done.get(grace.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Time left until the deadline plus the grace, the deadline as it stood when {@link #await} ended: what the steps
+   * after it may still take. Zero once used up.
+   */
+  public Duration graceLeft() {
+    fixGraceEnd();
+    long left = graceEndsNanos - System.nanoTime();
+    return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
+  }
+
+  private synchronized void fixGraceEnd() {
+    if (!graceFixed) {
+      graceEndsNanos = System.nanoTime() + budget.remaining(Duration.ZERO).toNanos() + grace.toNanos();
+      graceFixed = true;
+    }
   }
 }
