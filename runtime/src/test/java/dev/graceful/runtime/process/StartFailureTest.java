@@ -31,6 +31,10 @@ class StartFailureTest {
         String line = child.awaitLine("graceful-runtime: start failed:");
         assertTrue(line.contains("http server 'http' could not listen on 127.0.0.1:" + port + ": port already in use"), line);
         assertFalse(child.output().contains("lifecycle: READY"), child.output());
+        // The gRPC server, which could listen, was stopped before the failure was reported, not merely by the exit.
+        List<String> lines = child.lines();
+        int rollback = indexOf(lines, "start failed; stopped what had started: grpc server 'grpc'");
+        assertTrue(rollback >= 0 && rollback < lines.indexOf(line), child.output());
       }
     }
   }
@@ -81,6 +85,15 @@ class StartFailureTest {
       assertOneConfigurationLine(child, "graceful-runtime: configuration error: GRACEFUL_VERTICLES='" + type
           + "': cannot create " + type + ": java.lang.IllegalStateException: no credentials file (fixture)");
     }
+  }
+
+  private static int indexOf(List<String> lines, String contains) {
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains(contains)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**
