@@ -1,5 +1,6 @@
 package dev.graceful.runtime;
 
+import dev.graceful.runtime.config.ConfigException;
 import dev.graceful.runtime.config.ConfigLoader;
 import dev.graceful.runtime.config.RuntimeConfig;
 import dev.graceful.runtime.kubernetes.KubernetesIntegration;
@@ -14,6 +15,7 @@ import dev.graceful.runtime.probes.ManagementServer;
 import dev.graceful.runtime.server.GrpcServers;
 import dev.graceful.runtime.server.ManagedServer;
 import dev.graceful.runtime.server.ServerSpec;
+import dev.graceful.runtime.shutdown.DeadlineWait;
 import dev.graceful.runtime.shutdown.DrainServers;
 import dev.graceful.runtime.shutdown.FixedDelayWait;
 import dev.graceful.runtime.shutdown.ReadinessDown;
@@ -69,8 +71,7 @@ import java.util.logging.Logger;
  *     .grpc(vertx -> GreeterGrpcService.of(new Greeter()))
  *     .verticle(Worker::new)
  *     .readinessCheck("database", promise -> promise.complete(Status.OK()))
- *     .build()
- *     .runAndExit();
+ *     .runAndExit(); // or .build() to embed: start(), shutdown(), close()
  * }</pre>
  */
 public final class GracefulRuntime {
@@ -78,8 +79,10 @@ public final class GracefulRuntime {
   private static final Logger LOG = Logger.getLogger(GracefulRuntime.class.getName());
   /** What stopping drained servers needs: undeploying them takes milliseconds. */
   private static final Duration SERVERS_ONLY_STOP_RESERVE = Duration.ofMillis(250);
-  /** Time allowed past the deadline for closing Vert.x before the process gives up waiting. */
-  private static final Duration CLOSE_GRACE = Duration.ofSeconds(2);
+  /** All the time the process takes past the shutdown deadline: for the last report, the proxy's quit and closing. */
+  private static final Duration PAST_DEADLINE_GRACE = Duration.ofSeconds(1);
+  /** Bound on closing Vert.x, and on the proxy's quit after a failed start. */
+  private static final Duration CLOSE_BOUND = Duration.ofSeconds(2);
 
   private final RuntimeConfig config;
   private final Lifecycle lifecycle = new Lifecycle();
@@ -148,7 +151,7 @@ public final class GracefulRuntime {
 
   /** Runs one HTTP handler (typically a vertx-web Router) on {@code GRACEFUL_HTTP_PORT} until a signal; then exits. */
   public static void serveHttp(Function<Vertx, ? extends Handler<HttpServerRequest>> handler) {
-    builder().http(handler).build().runAndExit();
+    builder().http(handler).runAndExit();
   }
 
   /** Runs gRPC services on {@code GRACEFUL_GRPC_PORT} until a signal; then exits. */
@@ -158,12 +161,18 @@ public final class GracefulRuntime {
     for (Function<Vertx, Service> s : services) {
       b.grpc(s);
     }
-    b.build().runAndExit();
+    b.runAndExit();
   }
 
   /** Runs a verticle until a signal; then exits. */
   public static void run(Supplier<? extends Deployable> verticle) {
-    builder().verticle(verticle).build().runAndExit();
+    builder().verticle(verticle).runAndExit();
+  }
+
+  /** Prints the one line a bad setting gets (it names the setting and the value); returns the exit code for it. */
+  static int configurationError(ConfigException e) {
+    System.err.println("graceful-runtime: configuration error: " + e.getMessage());
+    return ExitCode.BAD_CONFIGURATION.code();
   }
 
   // ---- embedding API ----
@@ -295,7 +304,8 @@ public final class GracefulRuntime {
 
   /**
    * Starts, waits for SIGTERM or SIGINT, shuts down, closes, and returns the process exit code. Once a signal has
-   * arrived it never waits past the shutdown deadline plus a small grace.
+   * arrived it waits until the shutdown deadline, following it when a phase moves it (the pod's deadline on
+   * Kubernetes), and never more than {@link #PAST_DEADLINE_GRACE} past it, sidecar quit and close included.
    */
   public int run() {
     SignalTrap.install(this::shutdown);
@@ -305,32 +315,38 @@ public final class GracefulRuntime {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       System.err.println("graceful-runtime: start failed: " + cause.getMessage());
       kubernetes.ifPresent(k -> awaitQuietly(k.flushEvents(), config.kubernetes().apiTimeout()));
-      exitSidecar(ExitCode.START_FAILED.code());
+      exitSidecar(ExitCode.START_FAILED.code(), CLOSE_BOUND);
       closeQuietly(config.startTimeout());
       return ExitCode.START_FAILED.code();
     }
-    ShutdownBudget begun = shutdownBegun.join();
+    DeadlineWait wait = new DeadlineWait(shutdownBegun.join(), PAST_DEADLINE_GRACE);
     ShutdownReport report;
     try {
-      report = shutdownDone.future().toCompletionStage().toCompletableFuture()
-          .get(begun.remaining(Duration.ZERO).plus(CLOSE_GRACE).toMillis(), TimeUnit.MILLISECONDS);
+      report = wait.await(shutdownDone.future().toCompletionStage().toCompletableFuture());
     } catch (TimeoutException e) {
       LOG.severe("shutdown did not finish by its deadline; exiting anyway");
-      exitSidecar(ExitCode.SHUTDOWN_FORCED.code());
+      exitSidecar(ExitCode.SHUTDOWN_FORCED.code(), wait.graceLeft());
       return ExitCode.SHUTDOWN_FORCED.code();
     } catch (Exception e) {
       LOG.severe("shutdown failed: " + e);
-      exitSidecar(ExitCode.INTERNAL_ERROR.code());
+      exitSidecar(ExitCode.INTERNAL_ERROR.code(), wait.graceLeft());
       return ExitCode.INTERNAL_ERROR.code();
     }
-    exitSidecar(report.exitCode().code());
-    closeQuietly(CLOSE_GRACE);
+    exitSidecar(report.exitCode().code(), wait.graceLeft());
+    if (!report.forced()) {
+      // Not after a forced shutdown: Vert.x's close would wait on the very verticles that did not stop; exiting
+      // closes the sockets anyway.
+      Duration left = wait.graceLeft();
+      closeQuietly(left.compareTo(CLOSE_BOUND) < 0 ? left : CLOSE_BOUND);
+    }
     return report.exitCode().code();
   }
 
   /** Asks the mesh proxy to exit when the pod runs to completion, so a Job completes; bounded, never fails. */
-  private void exitSidecar(int exitCode) {
-    awaitQuietly(sidecars.atExit(exitCode), CLOSE_GRACE);
+  private void exitSidecar(int exitCode, Duration bound) {
+    if (!awaitQuietly(sidecars.atExit(exitCode), bound)) {
+      LOG.warning("sidecar: no answer to the quit request within " + bound.toMillis() + " ms; exiting anyway");
+    }
   }
 
   private void closeQuietly(Duration bound) {
@@ -458,6 +474,30 @@ public final class GracefulRuntime {
       return this;
     }
 
+    /**
+     * Builds the runtime and {@link GracefulRuntime#run() runs} it; returns the exit code. A setting that cannot be
+     * used is one line naming the setting and the value, and exit code 2, not an exception.
+     */
+    public int run() {
+      GracefulRuntime runtime;
+      try {
+        runtime = build();
+      } catch (ConfigException e) {
+        return configurationError(e);
+      }
+      return runtime.run();
+    }
+
+    /** {@link #run()}, then exit the JVM with its code: what a {@code main} calls. */
+    public void runAndExit() {
+      System.exit(run());
+    }
+
+    /**
+     * Makes the runtime, for embedding ({@code start()}, {@code shutdown()}, {@code close()}).
+     *
+     * @throws ConfigException when a setting cannot be used; {@link #runAndExit()} turns that into exit code 2
+     */
     public GracefulRuntime build() {
       if (config == null) {
         config = ConfigLoader.fromEnvironment();

@@ -3,9 +3,12 @@ package dev.graceful.runtime;
 import dev.graceful.runtime.config.ConfigException;
 import dev.graceful.runtime.config.ConfigLoader;
 import dev.graceful.runtime.config.RuntimeConfig;
+import dev.graceful.runtime.config.Setting;
 import dev.graceful.runtime.demo.DemoModule;
 import dev.graceful.runtime.lifecycle.ExitCode;
 import io.vertx.core.Deployable;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 
 /**
  * Runs the classes named in {@code GRACEFUL_VERTICLES}, or the demo when none are named, until SIGTERM/SIGINT.
@@ -22,29 +25,21 @@ public final class Main {
     // Netty 4.2 sets up JFR events for its buffer allocator on first use even when nothing records them: about 80 JFR
     // classes generated and 8 MiB more resident at start. -Dio.netty.jfr.enabled=true brings them back.
     defaultProperty("io.netty.jfr.enabled", "false");
-    RuntimeConfig config;
+    GracefulRuntime.Builder builder = GracefulRuntime.builder();
     try {
-      config = ConfigLoader.fromEnvironment();
+      RuntimeConfig config = ConfigLoader.fromEnvironment();
+      builder.config(config);
+      if (config.runsUserVerticles()) {
+        String named = config.verticles().stream().map(Class::getName).collect(Collectors.joining(","));
+        config.verticles().forEach(type -> add(builder, type, named));
+      } else {
+        builder.module(new DemoModule());
+      }
     } catch (ConfigException e) {
-      System.err.println("graceful-runtime: configuration error: " + e.getMessage());
-      System.exit(ExitCode.BAD_CONFIGURATION.code());
+      System.exit(GracefulRuntime.configurationError(e));
       return;
     }
-    GracefulRuntime.Builder builder = GracefulRuntime.builder().config(config);
-    if (config.runsUserVerticles()) {
-      config.verticles().forEach(type -> add(builder, type));
-    } else {
-      builder.module(new DemoModule());
-    }
-    GracefulRuntime runtime;
-    try {
-      runtime = builder.build();
-    } catch (ConfigException e) {
-      System.err.println("graceful-runtime: configuration error: " + e.getMessage());
-      System.exit(ExitCode.BAD_CONFIGURATION.code());
-      return;
-    }
-    runtime.runAndExit();
+    builder.runAndExit();
   }
 
   /** Sets a system property unless the command line did. */
@@ -54,21 +49,35 @@ public final class Main {
     }
   }
 
-  @SuppressWarnings("unchecked")
-  private static void add(GracefulRuntime.Builder builder, Class<?> type) {
+  /**
+   * Every named class is created here, before any port is bound: a constructor (or a module's configure) that throws
+   * is as much a configuration error as a class that is missing, and gets the same one line and exit code 2.
+   */
+  private static void add(GracefulRuntime.Builder builder, Class<?> type, String named) {
     if (RuntimeModule.class.isAssignableFrom(type)) {
-      builder.module(instantiate((Class<? extends RuntimeModule>) type));
+      RuntimeModule module = instantiate(type.asSubclass(RuntimeModule.class), named);
+      try {
+        builder.module(module);
+      } catch (RuntimeException | LinkageError e) {
+        throw new ConfigException(Setting.VERTICLES.key(), named, type.getName() + ".configure failed: " + e);
+      }
     } else {
-      builder.verticle(type.getName(), () -> instantiate((Class<? extends Deployable>) type));
+      Class<? extends Deployable> verticle = type.asSubclass(Deployable.class);
+      // The instance made now is the one deployed; a second deployment, if ever, gets a fresh one.
+      AtomicReference<Deployable> first = new AtomicReference<>(instantiate(verticle, named));
+      builder.verticle(type.getName(), () -> {
+        Deployable made = first.getAndSet(null);
+        return made != null ? made : instantiate(verticle, named);
+      });
     }
   }
 
-  private static <T> T instantiate(Class<T> type) {
+  private static <T> T instantiate(Class<T> type, String named) {
     try {
       return type.getConstructor().newInstance();
-    } catch (ReflectiveOperationException e) {
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw new IllegalStateException("cannot create " + type.getName() + ": " + cause, cause);
+      throw new ConfigException(Setting.VERTICLES.key(), named, "cannot create " + type.getName() + ": " + cause);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.graceful.runtime;
 
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Deployable;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -12,12 +13,15 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import java.util.logging.Logger;
 
 /**
  * Deploys every unit in parallel under one timeout. All or nothing: if one fails or the timeout passes, the
- * ones that did start (or start later) are undeployed and the start fails naming the culprit.
+ * ones that did start (or start later) are undeployed and the start fails naming the culprit, only once they are.
  */
 final class Startup {
+
+  private static final Logger LOG = Logger.getLogger(Startup.class.getName());
 
   /** Something to deploy, with the name used in errors and logs. */
   record Unit(String name, Supplier<? extends Deployable> factory) {
@@ -26,6 +30,12 @@ final class Startup {
   private final Vertx vertx;
   private final Duration timeout;
   private final AtomicBoolean failing = new AtomicBoolean();
+  /** Deployment id to unit name, for every unit that has started. */
+  private final Map<String, String> deployed = new ConcurrentHashMap<>();
+  private final Map<Unit, Boolean> pending = new ConcurrentHashMap<>();
+  private final Promise<Void> timedOut = Promise.promise();
+  /** Set once the rollback has undeployed what had started; a unit that starts after that undeploys itself. */
+  private boolean rolledBack;
 
   Startup(Vertx vertx, Duration timeout) {
     this.vertx = vertx;
@@ -34,28 +44,24 @@ final class Startup {
 
   /** @return deployment id to unit name, in declaration order */
   Future<Map<String, String>> deployAll(List<Unit> units) {
-    Map<String, String> deployed = new ConcurrentHashMap<>();
-    Map<Unit, Boolean> pending = new ConcurrentHashMap<>();
     Promise<Map<String, String>> result = Promise.promise();
     List<Future<String>> all = new ArrayList<>();
     for (Unit unit : units) {
       pending.put(unit, true);
-      Future<String> deployment = deploy(unit).onComplete(ar -> {
-        pending.remove(unit);
-        if (ar.succeeded()) {
-          deployed.put(ar.result(), unit.name());
-          if (failing.get()) {
-            vertx.undeploy(ar.result()); // started after the start had already failed: stop it too
-          }
-        } else {
-          fail(result, deployed, new StartFailedException(ar.cause().getMessage(), ar.cause()));
-        }
-      });
-      all.add(deployment);
     }
-    long timer = vertx.setTimer(timeout.toMillis(), id -> fail(result, deployed, new StartFailedException(
-        "start timeout (" + timeout.toMillis() + " ms) passed; still starting: "
-            + String.join(", ", pending.keySet().stream().map(Unit::name).toList()), null)));
+    for (Unit unit : units) {
+      // andThen: whoever waits on a deployment (the rollback) sees it recorded first.
+      all.add(deploy(unit).andThen(ar -> record(unit, ar)));
+    }
+    // Only once the list is whole, so a failure's rollback waits for every unit.
+    for (Future<String> deployment : all) {
+      deployment.onFailure(cause -> fail(result, all, new StartFailedException(cause.getMessage(), cause)));
+    }
+    long timer = vertx.setTimer(timeout.toMillis(), id -> {
+      timedOut.tryComplete();
+      fail(result, all, new StartFailedException("start timeout (" + timeout.toMillis() + " ms) passed; still starting: "
+          + String.join(", ", pending.keySet().stream().map(Unit::name).toList()), null));
+    });
     Future.join(all).onComplete(ar -> {
       if (ar.succeeded()) {
         vertx.cancelTimer(timer);
@@ -65,6 +71,20 @@ final class Startup {
       }
     });
     return result.future();
+  }
+
+  private void record(Unit unit, AsyncResult<String> ar) {
+    if (ar.succeeded()) {
+      boolean late;
+      synchronized (this) {
+        deployed.put(ar.result(), unit.name());
+        late = rolledBack;
+      }
+      if (late) {
+        vertx.undeploy(ar.result()); // hung past the start timeout, then started after all: stop it too
+      }
+    }
+    pending.remove(unit);
   }
 
   private Future<String> deploy(Unit unit) {
@@ -80,11 +100,31 @@ final class Startup {
             : new IllegalStateException(unit.name() + " failed to start: " + cause, cause)));
   }
 
-  /** Stops everything that started, then fails the start: the error is reported only once the rollback is done. */
-  private void fail(Promise<Map<String, String>> result, Map<String, String> deployed, StartFailedException cause) {
-    if (failing.compareAndSet(false, true)) {
-      Future.join(deployed.keySet().stream().map(vertx::undeploy).toList())
-          .onComplete(ar -> result.tryFail(cause));
+  /**
+   * Stops everything that started, then fails the start: the error is reported only once the rollback is done. Units
+   * still starting (a server binding its port) are waited for first, so none is left listening; but not past the start
+   * timeout, as one still starting then is hung in its start (Vert.x's close is all that can end it).
+   */
+  private void fail(Promise<Map<String, String>> result, List<Future<String>> all, StartFailedException cause) {
+    if (!failing.compareAndSet(false, true)) {
+      return;
     }
+    Future<?> settled = Future.join(all).transform(ar -> Future.succeededFuture());
+    Future.any(settled, timedOut.future()).onComplete(ar -> {
+      List<String> ids;
+      synchronized (this) {
+        rolledBack = true;
+        ids = List.copyOf(deployed.keySet());
+      }
+      if (!pending.isEmpty()) {
+        LOG.warning("start failed; still starting at the start timeout, left to Vert.x's close: "
+            + String.join(", ", pending.keySet().stream().map(Unit::name).toList()));
+      }
+      Future.join(ids.stream().map(vertx::undeploy).toList()).onComplete(undeployed -> {
+        LOG.info("start failed; stopped what had started: "
+            + (ids.isEmpty() ? "nothing" : String.join(", ", ids.stream().map(deployed::get).toList())));
+        result.tryFail(cause);
+      });
+    });
   }
 }

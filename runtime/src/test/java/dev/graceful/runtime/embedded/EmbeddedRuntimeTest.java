@@ -135,7 +135,7 @@ class EmbeddedRuntimeTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (runtime.managementPort() < 0 || runtime.port("http") < 0) {
       assertTrue(System.nanoTime() < deadline, "servers did not listen");
-      Thread.onSpinWait();
+      Await.pause();
     }
     // The HTTP server listens, yet the runtime is not ready: a readiness check is failing.
     assertEquals(200, Await.result(Http.get(clients.createHttpClient(), runtime.port("http"), "/delay?ms=0")).status());

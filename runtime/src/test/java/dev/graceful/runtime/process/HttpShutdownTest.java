@@ -17,10 +17,17 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import io.vertx.junit5.VertxExtension;
@@ -106,6 +113,68 @@ class HttpShutdownTest {
       assertNull(reply.connectionHeader(), "HTTP/2 responses never carry Connection headers");
       assertEquals(0, child.awaitExit(Duration.ofSeconds(15)), child.output());
     }
+  }
+
+  @Test
+  void sigintAsTheFirstSignalDrainsLikeSigterm(Vertx vertx) {
+    try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_DRAIN_DELAY", "500ms"))) {
+      HttpClient probes = vertx.createHttpClient();
+      Future<Reply> inFlight = Http.get(vertx.createHttpClient(), child.httpPort, "/delay?ms=2000");
+      Management.awaitInFlight(probes, child.managementPort, "http", "http", 1);
+
+      child.signal("INT");
+      child.awaitLine("received SIGINT");
+      child.awaitLine("lifecycle: DRAINING");
+      assertEquals(503, Await.result(Http.get(probes, child.managementPort, "/health/ready")).status());
+      assertEquals(200, Await.result(Http.get(probes, child.managementPort, "/health/live")).status());
+      child.awaitLine("shutdown phase drain started");
+      assertFalse(inFlight.isComplete(), "the request must still be in flight when the drain starts");
+
+      Reply reply = Await.result(inFlight);
+      assertEquals(200, reply.status());
+      assertEquals("delayed 2000 ms\n", reply.body());
+      assertEquals(0, child.awaitExit(Duration.ofSeconds(15)), child.output());
+      JsonObject summary = summary(child);
+      assertEquals("clean", summary.getString("outcome"));
+      assertEquals(1, summary.getInteger("requestsInFlightAtDrainStart"));
+    }
+  }
+
+  @Test
+  void idleKeepAliveConnectionIsClosedByTheServerWhenTheDrainStarts(Vertx vertx) throws Exception {
+    try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_DRAIN_DELAY", "500ms"));
+        Socket idle = new Socket()) {
+      idle.connect(new InetSocketAddress("127.0.0.1", child.httpPort), 5000);
+      idle.setSoTimeout(10_000);
+      assertTrue(exchange(idle).startsWith("HTTP/1.1 200"), "one request, then the keep-alive connection idles");
+      // Another request keeps the drain (and the process) going, so a close seen below is the drain's, not the exit's.
+      Future<Reply> inFlight = Http.get(vertx.createHttpClient(), child.httpPort, "/delay?ms=3000");
+      Management.awaitInFlight(vertx.createHttpClient(), child.managementPort, "http", "http", 1);
+
+      child.signal("TERM");
+      child.awaitLine("shutdown phase drain started");
+      assertEquals(-1, idle.getInputStream().read(), "the server must close the idle connection (EOF), not leave it open");
+      assertFalse(inFlight.isComplete(), "the idle connection must be closed by the drain, while a request is still in flight");
+
+      assertEquals(200, Await.result(inFlight).status());
+      assertEquals(0, child.awaitExit(Duration.ofSeconds(15)), child.output());
+    }
+  }
+
+  /** Sends {@code GET /delay?ms=0} on a raw keep-alive connection and reads the whole response. */
+  private static String exchange(Socket socket) throws IOException {
+    socket.getOutputStream().write("GET /delay?ms=0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    InputStream in = socket.getInputStream();
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      assertTrue(b >= 0, "connection closed mid-response: " + head);
+      head.append((char) b);
+    }
+    Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+    assertTrue(length.find(), head.toString());
+    byte[] body = in.readNBytes(Integer.parseInt(length.group(1)));
+    return head + new String(body, StandardCharsets.US_ASCII);
   }
 
   static JsonObject summary(ChildRuntime child) {

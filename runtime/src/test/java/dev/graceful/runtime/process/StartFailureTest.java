@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graceful.runtime.fixtures.FailingStartVerticle;
 import dev.graceful.runtime.fixtures.NeverStartingVerticle;
+import dev.graceful.runtime.fixtures.ThrowingConstructorVerticle;
 import dev.graceful.runtime.lifecycle.ExitCode;
 import dev.graceful.runtime.support.ChildRuntime;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +31,10 @@ class StartFailureTest {
         String line = child.awaitLine("graceful-runtime: start failed:");
         assertTrue(line.contains("http server 'http' could not listen on 127.0.0.1:" + port + ": port already in use"), line);
         assertFalse(child.output().contains("lifecycle: READY"), child.output());
+        // The gRPC server, which could listen, was stopped before the failure was reported, not merely by the exit.
+        List<String> lines = child.lines();
+        int rollback = indexOf(lines, "start failed; stopped what had started: grpc server 'grpc'");
+        assertTrue(rollback >= 0 && rollback < lines.indexOf(line), child.output());
       }
     }
   }
@@ -60,6 +66,45 @@ class StartFailureTest {
       assertTrue(line.contains("GRACEFUL_SHUTDOWN_TIMEOUT='-5s'"), line);
       assertFalse(child.output().contains("listening"), child.output());
     }
+  }
+
+  @Test
+  void httpPortOutOfRangeFailsBeforeAnyPortIsBoundWithOneLine() {
+    try (ChildRuntime child = ChildRuntime.start(Map.of("GRACEFUL_HTTP_PORT", "70000"))) {
+      assertEquals(ExitCode.BAD_CONFIGURATION.code(), child.awaitExit(EXIT_BOUND), child.output());
+      assertOneConfigurationLine(child,
+          "graceful-runtime: configuration error: GRACEFUL_HTTP_PORT='70000': port out of range; use 0-65535");
+    }
+  }
+
+  @Test
+  void verticleWhoseConstructorThrowsIsAConfigurationErrorNamingTheClassAndTheCause() {
+    String type = ThrowingConstructorVerticle.class.getName();
+    try (ChildRuntime child = ChildRuntime.start(Map.of("GRACEFUL_VERTICLES", type))) {
+      assertEquals(ExitCode.BAD_CONFIGURATION.code(), child.awaitExit(EXIT_BOUND), child.output());
+      assertOneConfigurationLine(child, "graceful-runtime: configuration error: GRACEFUL_VERTICLES='" + type
+          + "': cannot create " + type + ": java.lang.IllegalStateException: no credentials file (fixture)");
+    }
+  }
+
+  private static int indexOf(List<String> lines, String contains) {
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains(contains)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * The process said exactly {@code expected} about its configuration, with no stack trace, and never bound a port
+   * (each server logs "listening" when it does; checking the ports after the exit would prove nothing).
+   */
+  static void assertOneConfigurationLine(ChildRuntime child, String expected) {
+    List<String> lines = child.lines();
+    assertEquals(List.of(expected), lines.stream().filter(l -> l.contains("configuration error")).toList(), child.output());
+    assertFalse(lines.stream().anyMatch(l -> l.contains("Exception in") || l.startsWith("\tat ")), child.output());
+    assertFalse(lines.stream().anyMatch(l -> l.contains("listening")), child.output());
   }
 
   @Test

@@ -156,7 +156,7 @@ class SidecarRuntimeTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (runtime.port(server) < 0 || runtime.managementPort() < 0) {
       assertTrue(System.nanoTime() < deadline, server + " server did not listen");
-      Thread.onSpinWait();
+      Await.pause();
     }
   }
 }

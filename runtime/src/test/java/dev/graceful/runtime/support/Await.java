@@ -10,6 +10,7 @@ import java.util.concurrent.TimeoutException;
 public final class Await {
 
   public static final Duration DEFAULT = Duration.ofSeconds(20);
+  private static final Duration POLL_PAUSE = Duration.ofMillis(10);
 
   private Await() {
   }
@@ -25,6 +26,19 @@ public final class Await {
       throw new AssertionError("future failed: " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
       throw new AssertionError("future not completed within " + timeout.toMillis() + " ms");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted");
+    }
+  }
+
+  /**
+   * A short pause between two polls of something that has no event to wait on (a port, a scrape): spinning instead
+   * would take a whole core from the runtime under test on a 2-core machine.
+   */
+  public static void pause() {
+    try {
+      Thread.sleep(POLL_PAUSE.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted");

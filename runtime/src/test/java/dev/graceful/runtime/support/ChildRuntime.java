@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * The real {@code Main} in a child JVM on loopback, with real signals. Its output lines are the events tests
+ * The real {@code Main} (or another {@code main}) in a child JVM on loopback, with real signals. Its output lines are the events tests
  * wait for (each wait is bounded); nothing sleeps to let things settle.
  */
 public final class ChildRuntime implements AutoCloseable {
@@ -28,14 +28,14 @@ public final class ChildRuntime implements AutoCloseable {
   public final int grpcPort;
   public final int managementPort;
 
-  private ChildRuntime(Map<String, String> env) throws IOException {
+  private ChildRuntime(String mainClass, Map<String, String> env) throws IOException {
     this.httpPort = Integer.parseInt(env.get("GRACEFUL_HTTP_PORT"));
     this.grpcPort = Integer.parseInt(env.get("GRACEFUL_GRPC_PORT"));
     this.managementPort = Integer.parseInt(env.get("GRACEFUL_MANAGEMENT_PORT"));
     String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     ProcessBuilder builder = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", classpath, "dev.graceful.runtime.Main");
+        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", classpath, mainClass);
     builder.redirectErrorStream(true);
     builder.environment().keySet().removeIf(k -> k.startsWith("GRACEFUL_"));
     builder.environment().putAll(env);
@@ -47,6 +47,11 @@ public final class ChildRuntime implements AutoCloseable {
 
   /** Starts the demo (or whatever {@code overrides} say) on free loopback ports. */
   public static ChildRuntime start(Map<String, String> overrides) {
+    return start("dev.graceful.runtime.Main", overrides);
+  }
+
+  /** Starts another {@code main} (e.g. one calling a one-liner) on free loopback ports. */
+  public static ChildRuntime start(String mainClass, Map<String, String> overrides) {
     Map<String, String> env = new HashMap<>();
     env.put("GRACEFUL_HOST", "127.0.0.1");
     env.put("GRACEFUL_HTTP_PORT", String.valueOf(FreePorts.next()));
@@ -54,7 +59,7 @@ public final class ChildRuntime implements AutoCloseable {
     env.put("GRACEFUL_MANAGEMENT_PORT", String.valueOf(FreePorts.next()));
     env.putAll(overrides);
     try {
-      return new ChildRuntime(env);
+      return new ChildRuntime(mainClass, env);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -62,7 +67,12 @@ public final class ChildRuntime implements AutoCloseable {
 
   /** Starts and waits until the runtime logs that it is ready. */
   public static ChildRuntime startReady(Map<String, String> overrides) {
-    ChildRuntime child = start(overrides);
+    return startReady("dev.graceful.runtime.Main", overrides);
+  }
+
+  /** Starts {@code mainClass} and waits until the runtime logs that it is ready. */
+  public static ChildRuntime startReady(String mainClass, Map<String, String> overrides) {
+    ChildRuntime child = start(mainClass, overrides);
     child.awaitLine(l -> l.contains("lifecycle: READY"), Duration.ofSeconds(30));
     return child;
   }
@@ -113,6 +123,13 @@ public final class ChildRuntime implements AutoCloseable {
 
   public String awaitLine(String contains) {
     return awaitLine(l -> l.contains(contains), Duration.ofSeconds(30));
+  }
+
+  /** The output so far, one entry per line (without the end-of-output marker). */
+  public List<String> lines() {
+    synchronized (lines) {
+      return lines.stream().filter(l -> !l.equals("<eof>")).toList();
+    }
   }
 
   public String output() {

@@ -44,7 +44,7 @@ public final class Http {
       if (!accepts(port)) {
         return true;
       }
-      Thread.onSpinWait();
+      Await.pause();
     }
     return false;
   }

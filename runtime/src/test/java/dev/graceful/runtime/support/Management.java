@@ -25,6 +25,7 @@ public final class Management {
       if (java.util.Arrays.stream(needles).allMatch(body::contains)) {
         return;
       }
+      Await.pause();
     }
     throw new AssertionError("metrics never showed " + String.join(" and ", needles) + "; last scrape:\n" + metrics);
   }
