@@ -59,16 +59,21 @@ public final class MockCluster implements AutoCloseable {
     server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
         dispatcher, false);
     server.init();
-    admin = clientAt(server.getPort());
+    // Arranging is not under test: a cold JVM on a loaded machine can take seconds over its first request.
+    admin = clientAt(server.getPort(), 15_000);
   }
 
   /** A client like the runtime's: short timeouts, no retries, quick watch reconnects. */
   public static KubernetesClient clientAt(int port) {
+    return clientAt(port, 1000);
+  }
+
+  private static KubernetesClient clientAt(int port, int timeoutMs) {
     return new KubernetesClientBuilder().withConfig(new ConfigBuilder()
         .withMasterUrl("http://127.0.0.1:" + port)
         .withNamespace(NAMESPACE)
-        .withRequestTimeout(1000)
-        .withConnectionTimeout(1000)
+        .withRequestTimeout(timeoutMs)
+        .withConnectionTimeout(timeoutMs)
         .withRequestRetryBackoffLimit(0)
         .withWatchReconnectInterval(100)
         .build()).build();
