@@ -179,6 +179,17 @@ public final class KubernetesIntegration {
     return events.flush();
   }
 
+  /** {@link #flushEvents()}, giving up after {@code bound}; never fails. */
+  public Future<Void> flushEvents(Duration bound) {
+    Promise<Void> done = Promise.promise();
+    long timer = vertx.setTimer(Math.max(1, bound.toMillis()), id -> done.tryComplete());
+    events.flush().onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      done.tryComplete();
+    });
+    return done.future();
+  }
+
   public void close() {
     if (ownsClient) {
       api.client().close();

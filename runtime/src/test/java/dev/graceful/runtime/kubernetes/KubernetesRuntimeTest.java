@@ -11,6 +11,7 @@ import dev.graceful.runtime.GracefulRuntime;
 import dev.graceful.runtime.config.ConfigLoader;
 import dev.graceful.runtime.demo.DemoRouter;
 import dev.graceful.runtime.fixtures.FailingStartVerticle;
+import dev.graceful.runtime.fixtures.HangingStopVerticle;
 import dev.graceful.runtime.lifecycle.LifecycleState;
 import dev.graceful.runtime.shutdown.ShutdownReport;
 import dev.graceful.runtime.support.Await;
@@ -59,6 +60,10 @@ class KubernetesRuntimeTest {
   }
 
   private GracefulRuntime.Builder runtime(String... overrides) {
+    return runtime(client, overrides);
+  }
+
+  private GracefulRuntime.Builder runtime(KubernetesClient using, String... overrides) {
     Map<String, String> env = new HashMap<>(Map.of(
         "GRACEFUL_HOST", "127.0.0.1", "GRACEFUL_HTTP_PORT", "0", "GRACEFUL_GRPC_PORT", "0", "GRACEFUL_MANAGEMENT_PORT", "0",
         "GRACEFUL_DRAIN_DELAY", "5s", "GRACEFUL_SHUTDOWN_TIMEOUT", "20s", "GRACEFUL_STOP_TIMEOUT", "2s",
@@ -66,7 +71,7 @@ class KubernetesRuntimeTest {
     for (int i = 0; i < overrides.length; i += 2) {
       env.put(overrides[i], overrides[i + 1]);
     }
-    return GracefulRuntime.builder().config(ConfigLoader.load(env)).kubernetes(client, IDENTITY);
+    return GracefulRuntime.builder().config(ConfigLoader.load(env)).kubernetes(using, IDENTITY);
   }
 
   private Optional<String> gate() {
@@ -159,5 +164,26 @@ class KubernetesRuntimeTest {
         .filter(e -> "StartFailed".equals(e.getReason())).findFirst().orElseThrow();
     assertEquals("Warning", event.getType());
     assertTrue(event.getMessage().contains("database unreachable (fixture)"), event.getMessage());
+  }
+
+  @Test
+  void aShutdownCutOffByItsDeadlineIsRecordedOnThePod(Vertx vertx) {
+    cluster.pod(2); // a 2 s grace period: the budget is 1.5 s, and the hanging stop outlives it
+    // An API server 200 ms away: the ShutdownForced POST is still on its way when the budget is spent.
+    try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start().latency(Duration.ofMillis(200));
+         KubernetesClient own = MockCluster.clientAt(api.port())) {
+      runtime = runtime(own, "GRACEFUL_READINESS_GATE", "").http(DemoRouter::create)
+          .verticle("hanging", HangingStopVerticle::new).build();
+      Await.result(runtime.start());
+      ShutdownReport report = Await.result(runtime.shutdown());
+      own.close(); // as close() does with a client of the runtime's own, before the process exits
+      assertTrue(report.forced(), report.toJson().encode());
+      assertEquals(Boolean.TRUE, report.phases().get("stop-verticles").result().cutOff(), report.toJson().encode());
+      Event forced = cluster.admin.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+          .filter(e -> "ShutdownForced".equals(e.getReason())).findFirst()
+          .orElseThrow(() -> new AssertionError("no ShutdownForced event: " + eventReasons()));
+      assertEquals("Warning", forced.getType());
+      assertTrue(forced.getMessage().contains("stop-verticles"), forced.getMessage());
+    }
   }
 }
