@@ -38,13 +38,14 @@ final class EndpointsDrainedWait implements ShutdownPhase {
   private final Duration fallbackDelay;
   private final Duration reserve;
   private final PodEvents events;
+  private final FaultLog faults;
 
   /**
    * @param fallbackDelay the fixed delay used when the endpoints cannot be watched
    * @param reserve       budget that must remain for the phases after this one
    */
   EndpointsDrainedWait(KubernetesApi api, Vertx timers, PodIdentity pod, PodFacts facts, KubernetesSettings settings,
-      Duration fallbackDelay, Duration reserve, PodEvents events) {
+      Duration fallbackDelay, Duration reserve, PodEvents events, FaultLog faults) {
     this.api = api;
     this.timers = timers;
     this.pod = pod;
@@ -53,6 +54,7 @@ final class EndpointsDrainedWait implements ShutdownPhase {
     this.fallbackDelay = fallbackDelay;
     this.reserve = reserve;
     this.events = events;
+    this.faults = faults;
   }
 
   @Override
@@ -125,7 +127,7 @@ final class EndpointsDrainedWait implements ShutdownPhase {
         });
         Promise<Void> synced = Promise.promise();
         timers.setTimer(api.timeout().toMillis(), id -> synced.tryFail(
-            new KubernetesApi.KubernetesCallException("watch endpointslices", "no answer within " + api.timeout().toMillis() + " ms", null)));
+            new KubernetesApi.KubernetesCallException("watch endpointslices", KubernetesApi.NO_ANSWER + " " + api.timeout().toMillis() + " ms", null)));
         informer.start().whenComplete((v, error) -> {
           if (error == null) {
             synced.tryComplete();
@@ -167,7 +169,7 @@ final class EndpointsDrainedWait implements ShutdownPhase {
     private void fallBack(Throwable cause, boolean giveUp) {
       if (fellBack.compareAndSet(false, true)) {
         Duration delay = budget.scaled(fallbackDelay);
-        LOG.warning("endpoint wait degraded to the fixed delay of " + delay.toMillis() + " ms: " + KubernetesApi.describe(cause));
+        faults.report(LOG, cause, "endpoint wait degraded to the fixed delay of " + delay.toMillis() + " ms: " + KubernetesApi.describe(cause));
         details.put("fallbackCause", KubernetesApi.describe(cause));
         Duration left = delay.minus(elapsed());
         budget.sleep(left.isNegative() ? Duration.ZERO : left, keep).onComplete(ar -> {

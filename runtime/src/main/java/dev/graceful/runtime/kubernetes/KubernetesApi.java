@@ -15,6 +15,10 @@ import java.util.concurrent.TimeoutException;
  */
 final class KubernetesApi {
 
+  static final String UNREACHABLE = "API server unreachable";
+  static final String TOO_SLOW = "API server too slow";
+  static final String NO_ANSWER = "no answer within";
+
   private final KubernetesClient client;
   private final Vertx vertx;
   private final Duration timeout;
@@ -37,15 +41,14 @@ final class KubernetesApi {
   <T> Future<T> call(String what, Callable<T> call) {
     Promise<T> result = Promise.promise();
     long timer = vertx.setTimer(timeout.toMillis(), id -> result.tryFail(
-        new KubernetesCallException(what, "no answer within " + timeout.toMillis() + " ms", null, true)));
+        new KubernetesCallException(what, NO_ANSWER + " " + timeout.toMillis() + " ms", null, true)));
     vertx.<T>executeBlocking(call, false).onComplete(ar -> {
       vertx.cancelTimer(timer);
       if (ar.succeeded()) {
         result.tryComplete(ar.result());
       } else {
         String why = describe(ar.cause());
-        result.tryFail(new KubernetesCallException(what, why, ar.cause(),
-            why.startsWith("API server unreachable") || why.startsWith("API server too slow")));
+        result.tryFail(new KubernetesCallException(what, why, ar.cause(), why.startsWith(UNREACHABLE) || why.startsWith(TOO_SLOW)));
       }
     });
     return result.future();
@@ -63,10 +66,10 @@ final class KubernetesApi {
       }
       if (c instanceof java.net.ConnectException || c instanceof java.net.UnknownHostException
           || c instanceof java.net.http.HttpConnectTimeoutException || c instanceof java.nio.channels.ClosedChannelException) {
-        return "API server unreachable (" + c.getClass().getSimpleName() + ")";
+        return UNREACHABLE + " (" + c.getClass().getSimpleName() + ")";
       }
       if (c instanceof TimeoutException || c instanceof java.net.http.HttpTimeoutException) {
-        return "API server too slow (" + c.getClass().getSimpleName() + ")";
+        return TOO_SLOW + " (" + c.getClass().getSimpleName() + ")";
       }
       if (c instanceof KubernetesCallException k) {
         return k.getMessage();
@@ -76,9 +79,15 @@ final class KubernetesApi {
     return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 
+  /** Why {@code t} failed, without which call it was: what tells one fault from another. */
+  static String reason(Throwable t) {
+    return t instanceof KubernetesCallException k ? k.why : describe(t);
+  }
+
   /** A call to the API server failed; the message says which call and why. */
   static final class KubernetesCallException extends RuntimeException {
 
+    private final String why;
     private final boolean transientFailure;
 
     KubernetesCallException(String what, String why, Throwable cause) {
@@ -87,6 +96,7 @@ final class KubernetesApi {
 
     KubernetesCallException(String what, String why, Throwable cause, boolean transientFailure) {
       super(what + " failed: " + why, cause);
+      this.why = why;
       this.transientFailure = transientFailure;
     }
 

@@ -26,7 +26,8 @@ import java.util.logging.Logger;
 /**
  * Everything the runtime does with the Kubernetes API: learn its pod and Services at start, set the readiness
  * gate, re-base the shutdown on the pod's deadline, wait for the endpoints, and record Events. Any API trouble
- * degrades to the behaviour without Kubernetes, with one warning; it never fails a shutdown.
+ * degrades to the behaviour without Kubernetes, with one warning per cause ({@link FaultLog}); it never fails a
+ * shutdown.
  */
 public final class KubernetesIntegration {
 
@@ -37,6 +38,7 @@ public final class KubernetesIntegration {
   private final KubernetesApi api;
   private final OwnPod pod;
   private final PodEvents events;
+  private final FaultLog faults = new FaultLog();
   private final Optional<ReadinessGate> gate;
   private final boolean ownsClient;
   private final Vertx vertx;
@@ -50,7 +52,7 @@ public final class KubernetesIntegration {
     this.vertx = vertx;
     this.api = new KubernetesApi(client, vertx, settings.apiTimeout());
     this.pod = new OwnPod(api, identity);
-    this.events = new PodEvents(api, identity);
+    this.events = new PodEvents(api, identity, faults);
     this.gate = settings.readinessGate().map(type -> new ReadinessGate(api, identity, type));
   }
 
@@ -113,7 +115,7 @@ public final class KubernetesIntegration {
       if (settings.mode() == KubernetesSettings.Mode.ON) {
         return Future.failedFuture(new IllegalStateException("kubernetes: " + e.getMessage(), e));
       }
-      LOG.warning("kubernetes: " + e.getMessage() + "; continuing without the endpoint wait and the pod's deadline");
+      faults.report(LOG, e, "kubernetes: " + e.getMessage() + "; continuing without the endpoint wait and the pod's deadline");
       return Future.succeededFuture();
     });
   }
@@ -139,7 +141,7 @@ public final class KubernetesIntegration {
   /** The runtime turned ready: the readiness gate goes True. */
   public Future<Void> ready() {
     return gate.filter(g -> facts.isPresent()).map(g -> g.set(true, "Ready").recover(e -> {
-      LOG.warning("cannot set readiness gate " + g.conditionType() + " to True (" + e.getMessage() + "): the pod will not turn Ready");
+      faults.report(LOG, e, "cannot set readiness gate " + g.conditionType() + " to True (" + e.getMessage() + "): the pod will not turn Ready");
       return Future.<Void>succeededFuture();
     })).orElse(Future.succeededFuture());
   }
@@ -155,9 +157,10 @@ public final class KubernetesIntegration {
       phases.add(new FixedDelayWait(drainDelay, reserve));
       return phases;
     }
-    gate.ifPresent(g -> phases.add(new ReadinessGatePhase(g)));
-    phases.add(new PodDeadlinePhase(pod, known.get().terminationGrace(), configuredBudget, settings.deadlineMargin(), signalledAt, events));
-    phases.add(new EndpointsDrainedWait(api, vertx, identity, known.get(), settings, drainDelay, reserve, events));
+    gate.ifPresent(g -> phases.add(new ReadinessGatePhase(g, faults)));
+    phases.add(new PodDeadlinePhase(pod, known.get().terminationGrace(), configuredBudget, settings.deadlineMargin(),
+        signalledAt, events, faults));
+    phases.add(new EndpointsDrainedWait(api, vertx, identity, known.get(), settings, drainDelay, reserve, events, faults));
     return phases;
   }
 

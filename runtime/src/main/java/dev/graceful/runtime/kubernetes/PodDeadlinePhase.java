@@ -25,15 +25,17 @@ final class PodDeadlinePhase implements ShutdownPhase {
   private final Duration margin;
   private final Instant signalledAt;
   private final PodEvents events;
+  private final FaultLog faults;
 
   PodDeadlinePhase(OwnPod pod, Optional<Duration> terminationGrace, Duration configured, Duration margin,
-      Instant signalledAt, PodEvents events) {
+      Instant signalledAt, PodEvents events, FaultLog faults) {
     this.pod = pod;
     this.terminationGrace = terminationGrace;
     this.configured = configured;
     this.margin = margin;
     this.signalledAt = signalledAt;
     this.events = events;
+    this.faults = faults;
   }
 
   @Override
@@ -46,7 +48,7 @@ final class PodDeadlinePhase implements ShutdownPhase {
     return pod.readDeletion()
         .map(deletion -> apply(budget, deletion.map(OwnPod.Deletion::deletionTimestamp), null))
         .recover(e -> {
-          LOG.warning("cannot read the pod's deletion deadline (" + e.getMessage() + "); using "
+          faults.report(LOG, e, "cannot read the pod's deletion deadline (" + e.getMessage() + "); using "
               + (terminationGrace.isPresent() ? "its termination grace period" : "GRACEFUL_SHUTDOWN_TIMEOUT"));
           return Future.succeededFuture(apply(budget, Optional.empty(), e.getMessage()));
         });

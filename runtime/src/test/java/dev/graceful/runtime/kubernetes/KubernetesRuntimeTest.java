@@ -17,6 +17,7 @@ import dev.graceful.runtime.shutdown.ShutdownReport;
 import dev.graceful.runtime.support.Await;
 import dev.graceful.runtime.support.FaultyTcpProxy;
 import dev.graceful.runtime.support.Http;
+import dev.graceful.runtime.support.LogCapture;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,6 +30,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -184,6 +186,32 @@ class KubernetesRuntimeTest {
           .orElseThrow(() -> new AssertionError("no ShutdownForced event: " + eventReasons()));
       assertEquals("Warning", forced.getType());
       assertTrue(forced.getMessage().contains("stop-verticles"), forced.getMessage());
+    }
+  }
+
+  @Test
+  void anApiOutageAtShutdownWarnsOnceNamingTheCause(Vertx vertx) {
+    cluster.pod(30, GATE);
+    cluster.service("web", Map.of("app", "web"), false);
+    cluster.slice("web-a", "web", true, true);
+    try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
+         KubernetesClient viaProxy = MockCluster.clientAt(api.port())) {
+      runtime = runtime(viaProxy, "GRACEFUL_DRAIN_DELAY", "1s").http(DemoRouter::create).build();
+      Await.result(runtime.start());
+      api.down();
+      ShutdownReport report;
+      try (LogCapture log = LogCapture.start()) {
+        report = Await.result(runtime.shutdown());
+        // Gate, deadline, endpoint wait and events all met the outage: one warning, the rest say "same cause".
+        List<String> warnings = log.at(Level.WARNING).stream().map(LogCapture.Captured::message).toList();
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("API server unreachable"), warnings.get(0));
+        long sameCause = log.records().stream().filter(c -> c.message().endsWith("(same cause as above)")).count();
+        assertTrue(sameCause >= 2, "the other phases still log what they fell back to: " + log.records());
+      }
+      assertFalse(report.forced(), report.toJson().encode());
+      assertEquals("fallback", report.detail("pre-drain-wait", "outcome"), report.toJson().encode());
+      assertEquals("terminationGracePeriodSeconds", report.detail("deadline", "source"));
     }
   }
 }
