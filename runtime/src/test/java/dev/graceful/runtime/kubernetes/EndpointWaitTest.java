@@ -2,6 +2,7 @@ package dev.graceful.runtime.kubernetes;
 
 import static dev.graceful.runtime.kubernetes.MockCluster.IDENTITY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graceful.runtime.config.ConfigLoader;
@@ -11,6 +12,7 @@ import dev.graceful.runtime.shutdown.ShutdownCoordinator;
 import dev.graceful.runtime.shutdown.ShutdownReport;
 import dev.graceful.runtime.support.Await;
 import dev.graceful.runtime.support.FaultyTcpProxy;
+import dev.graceful.runtime.support.LogCapture;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,6 +23,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,8 +69,26 @@ class EndpointWaitTest {
 
   /** Runs the phases the integration puts before the drain, on a fresh budget. */
   private static Future<ShutdownReport> preDrain(Vertx vertx, KubernetesIntegration k) {
-    return new ShutdownCoordinator(k.beforeDrain(Instant.now(), CONFIGURED_BUDGET, FIXED_DELAY, STOP_RESERVE), (n, d) -> { })
+    return preDrain(vertx, k, FIXED_DELAY);
+  }
+
+  private static Future<ShutdownReport> preDrain(Vertx vertx, KubernetesIntegration k, Duration fixedDelay) {
+    return new ShutdownCoordinator(k.beforeDrain(Instant.now(), CONFIGURED_BUDGET, fixedDelay, STOP_RESERVE), (n, d) -> { })
         .run(new ShutdownBudget(vertx, CONFIGURED_BUDGET));
+  }
+
+  private static List<String> warnings(LogCapture log) {
+    return log.at(Level.WARNING).stream().map(LogCapture.Captured::message).toList();
+  }
+
+  /** After this, the informer's watch is down until a re-list succeeds; re-lists answer 403 until {@link #allowReList}. */
+  private void expireWatchAndRefuseReList() {
+    cluster.forbidden = path -> path.contains("/endpointslices?labelSelector") && !path.contains("watch=true");
+    cluster.expireSliceWatches(); // 410 Gone: the informer must list again
+  }
+
+  private void allowReList() {
+    cluster.forbidden = path -> false;
   }
 
   private static JsonObject waitDetails(ShutdownReport report) {
@@ -176,6 +197,101 @@ class EndpointWaitTest {
       assertEquals("drained", details.getString("outcome"), details.encode());
       assertTrue(details.getLong("waitedMs") < FIXED_DELAY.toMillis(), details.encode());
     }
+  }
+
+  @Test
+  void aWatchClosedMidWaitIsReListedAndSeesTheFlipMadeWhileItWasDown(Vertx vertx) {
+    webService();
+    cluster.slice("web-a", "web", true, true);
+    try (LogCapture log = LogCapture.start()) {
+      KubernetesIntegration k = started(vertx, client, settings());
+      Future<ShutdownReport> report = preDrain(vertx, k);
+      log.await("endpoint wait: watching");
+      expireWatchAndRefuseReList();
+      log.await("endpoint watch interrupted");
+      cluster.flip("web-a", "web", false, false); // no watch sees this; only the re-list can
+      allowReList();
+      JsonObject details = waitDetails(Await.result(report));
+      assertEquals("drained", details.getString("outcome"), details.encode());
+      assertFalse(details.containsKey("fallbackCause"), details.encode());
+      assertEquals(List.of(), warnings(log), "a watch that came back is no fault to warn about");
+    }
+  }
+
+  @Test
+  void aWatchThatComesBackKeepsTheWaitGoingPastTheFixedDelay(Vertx vertx) {
+    webService();
+    cluster.slice("web-a", "web", true, true);
+    Duration fixedDelay = Duration.ofSeconds(3);
+    try (LogCapture log = LogCapture.start()) {
+      KubernetesIntegration k = started(vertx, client, settings());
+      Future<ShutdownReport> report = preDrain(vertx, k, fixedDelay);
+      log.await("endpoint wait: watching");
+      expireWatchAndRefuseReList();
+      log.await("endpoint watch interrupted");
+      allowReList();
+      log.await("endpoint watch resumed"); // logged at the fixed delay, the watch being back
+      assertFalse(report.isComplete(), "the fixed delay ended a wait whose watch was back");
+      cluster.flip("web-a", "web", false, false);
+      JsonObject details = waitDetails(Await.result(report));
+      assertEquals("drained", details.getString("outcome"), details.encode());
+      assertTrue(details.getLong("endpointsDrainedMs") >= fixedDelay.toMillis(), details.encode());
+      assertEquals(List.of(), warnings(log));
+    }
+  }
+
+  @Test
+  void aWatchThatCannotReListFallsBackAtTheFixedDelayWithOneWarning(Vertx vertx) {
+    webService();
+    cluster.slice("web-a", "web", true, true);
+    Duration fixedDelay = Duration.ofSeconds(2);
+    try (LogCapture log = LogCapture.start()) {
+      KubernetesIntegration k = started(vertx, client, settings());
+      Future<ShutdownReport> report = preDrain(vertx, k, fixedDelay);
+      log.await("endpoint wait: watching");
+      expireWatchAndRefuseReList(); // for good
+      ShutdownReport done = Await.result(report);
+      JsonObject details = waitDetails(done);
+      assertEquals("fallback", details.getString("outcome"), details.encode());
+      assertTrue(details.getString("fallbackCause").startsWith("403 Forbidden"), details.encode());
+      assertFixedDelay(fixedDelay, done);
+      assertEquals(List.of("endpoint wait degraded to the fixed delay of 2000 ms: " + details.getString("fallbackCause")),
+          warnings(log));
+    }
+  }
+
+  @Test
+  void aWatchThatQuietlyStaysDownFallsBackAtTheFixedDelayWithOneWarning(Vertx vertx) {
+    webService();
+    cluster.slice("web-a", "web", true, true);
+    Duration fixedDelay = Duration.ofSeconds(2);
+    try (FaultyTcpProxy proxy = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
+         KubernetesClient viaProxy = MockCluster.clientAt(proxy.port());
+         LogCapture log = LogCapture.start(Level.FINE)) {
+      KubernetesIntegration k = started(vertx, viaProxy, settings());
+      Future<ShutdownReport> report = preDrain(vertx, k, fixedDelay);
+      log.await("endpoint wait: watching");
+      // A watch that has delivered an event and then closes is reconnected by the client without telling the informer
+      // (a young watch closing without one would count as an expired resourceVersion and be re-listed).
+      cluster.flip("web-a", "web", false, true);
+      log.await("ready=false,serving=true");
+      proxy.refuseNew();
+      cluster.closeSliceWatches(); // the client reconnects the watch, quietly and in vain
+      ShutdownReport done = Await.result(report);
+      JsonObject details = waitDetails(done);
+      assertEquals("fallback", details.getString("outcome"), details.encode());
+      assertTrue(details.getString("fallbackCause").contains("not connected"), details.encode());
+      assertFixedDelay(fixedDelay, done);
+      assertEquals(List.of("endpoint wait degraded to the fixed delay of 2000 ms: " + details.getString("fallbackCause")),
+          warnings(log));
+      assertTrue(log.records().stream().noneMatch(c -> c.message().startsWith("endpoint watch interrupted")),
+          "the informer was told nothing: " + log.records());
+    }
+  }
+
+  private static void assertFixedDelay(Duration fixedDelay, ShutdownReport report) {
+    long ms = report.phases().get("pre-drain-wait").duration().toMillis();
+    assertTrue(ms >= fixedDelay.toMillis() - 50 && ms < fixedDelay.toMillis() + 1500, "fixed delay, waited " + ms + " ms");
   }
 
   @Test

@@ -70,6 +70,11 @@ public final class FaultyTcpProxy implements AutoCloseable {
     cutAll();
   }
 
+  /** Stops listening but keeps open connections: what is connected works, reconnecting fails. */
+  public void refuseNew() {
+    Await.result(server.close());
+  }
+
   /** Listens again on the same port. */
   public void up() {
     listen(port);
