@@ -365,6 +365,35 @@ class EndpointWaitTest {
   }
 
   @Test
+  void aMalformedDeletionTimestampFallsBackToTheDeletionsGracePeriodWithOneWarning(Vertx vertx) {
+    cluster.pod(30);
+    KubernetesIntegration k = started(vertx, client, settings());
+    cluster.deleting("not-a-time", 6L);
+    try (LogCapture log = LogCapture.start()) {
+      JsonObject deadline = Await.result(preDrain(vertx, k)).phases().get("deadline").result().details();
+      assertEquals("deletionGracePeriodSeconds", deadline.getString("source"), deadline.encode());
+      assertEquals(5_500, deadline.getLong("budgetMs"), "6 s minus the 500 ms default margin");
+      assertTrue(deadline.getString("error").contains("malformed deletionTimestamp 'not-a-time'"), deadline.encode());
+      assertEquals(List.of("the pod has a malformed deletionTimestamp 'not-a-time'; using deletionGracePeriodSeconds"),
+          warnings(log));
+    }
+  }
+
+  @Test
+  void aMalformedDeletionTimestampWithoutGraceUsesTheGracePeriodLearnedAtStart(Vertx vertx) {
+    cluster.pod(45);
+    KubernetesIntegration k = started(vertx, client, settings());
+    cluster.deleting("2026-13-45T99:00:00Z", null);
+    try (LogCapture log = LogCapture.start()) {
+      JsonObject deadline = Await.result(preDrain(vertx, k)).phases().get("deadline").result().details();
+      assertEquals("terminationGracePeriodSeconds", deadline.getString("source"), deadline.encode());
+      assertEquals(44_500, deadline.getLong("budgetMs"));
+      assertEquals(1, warnings(log).size(), warnings(log).toString());
+      assertTrue(warnings(log).get(0).contains("malformed deletionTimestamp"), warnings(log).toString());
+    }
+  }
+
+  @Test
   void podNotFoundDegradesInAutoModeAndFailsWhenRequired(Vertx vertx) {
     KubernetesIntegration auto = KubernetesIntegration.using(client, IDENTITY, settings("GRACEFUL_KUBERNETES", "auto"), vertx);
     Await.result(auto.start());

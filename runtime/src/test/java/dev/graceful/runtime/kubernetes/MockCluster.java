@@ -131,8 +131,13 @@ public final class MockCluster implements AutoCloseable {
 
   /** From now on, GETs of the pod answer that it is being deleted (the CRUD store ignores client-set deletion). */
   void deleting(java.time.Instant deletionTimestamp, long gracePeriodSeconds) {
+    deleting(deletionTimestamp.toString(), gracePeriodSeconds);
+  }
+
+  /** {@link #deleting(java.time.Instant, long)} with the fields as written, e.g. a malformed timestamp or no grace. */
+  void deleting(String deletionTimestamp, Long gracePeriodSeconds) {
     Pod pod = admin.pods().inNamespace(NAMESPACE).withName(POD).get();
-    pod.getMetadata().setDeletionTimestamp(deletionTimestamp.toString());
+    pod.getMetadata().setDeletionTimestamp(deletionTimestamp);
     pod.getMetadata().setDeletionGracePeriodSeconds(gracePeriodSeconds);
     server.expect().get().withPath("/api/v1/namespaces/" + NAMESPACE + "/pods/" + POD).andReturn(200, pod).always();
   }
