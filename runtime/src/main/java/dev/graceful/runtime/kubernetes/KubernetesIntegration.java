@@ -68,18 +68,23 @@ public final class KubernetesIntegration {
    * @throws ConfigException when Kubernetes is required but there is no way to reach it
    */
   public static Optional<KubernetesIntegration> fromEnvironment(KubernetesSettings settings, Map<String, String> env, Vertx vertx) {
+    return fromEnvironment(settings, env, vertx, PodIdentity.SERVICE_ACCOUNT_DIR, Path.of(System.getProperty("user.home")));
+  }
+
+  /** {@link #fromEnvironment(KubernetesSettings, Map, Vertx)} with the service-account directory and home given. */
+  static Optional<KubernetesIntegration> fromEnvironment(KubernetesSettings settings, Map<String, String> env, Vertx vertx,
+      Path serviceAccountDir, Path home) {
     if (settings.mode() == KubernetesSettings.Mode.OFF) {
       return Optional.empty();
     }
-    boolean token = Files.isReadable(PodIdentity.SERVICE_ACCOUNT_DIR.resolve("token"));
-    boolean kubeconfig = env.containsKey("KUBECONFIG")
-        || Files.isReadable(Path.of(System.getProperty("user.home"), ".kube", "config"));
+    boolean token = Files.isReadable(serviceAccountDir.resolve("token"));
+    boolean kubeconfig = env.containsKey("KUBECONFIG") || Files.isReadable(home.resolve(".kube").resolve("config"));
     boolean inPod = token || (env.containsKey("POD_NAME") && kubeconfig);
-    Optional<PodIdentity> identity = PodIdentity.detect(env, PodIdentity.SERVICE_ACCOUNT_DIR);
+    Optional<PodIdentity> identity = PodIdentity.detect(env, serviceAccountDir);
     if (!inPod || identity.isEmpty()) {
       if (settings.mode() == KubernetesSettings.Mode.ON) {
         throw new ConfigException(Setting.KUBERNETES.key(), "true", !inPod
-            ? "no service-account token at " + PodIdentity.SERVICE_ACCOUNT_DIR + " and no kubeconfig with POD_NAME set"
+            ? "no service-account token at " + serviceAccountDir + " and no kubeconfig with POD_NAME set"
             : "cannot tell the pod: set POD_NAME and POD_NAMESPACE from the downward API");
       }
       return Optional.empty();

@@ -13,6 +13,7 @@ import dev.graceful.runtime.shutdown.ShutdownReport;
 import dev.graceful.runtime.support.Await;
 import dev.graceful.runtime.support.FaultyTcpProxy;
 import dev.graceful.runtime.support.LogCapture;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -23,6 +24,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -391,6 +393,32 @@ class EndpointWaitTest {
       assertEquals(1, warnings(log).size(), warnings(log).toString());
       assertTrue(warnings(log).get(0).contains("malformed deletionTimestamp"), warnings(log).toString());
     }
+  }
+
+  @Test
+  void podGoneAtTheSignalUsesTheGracePeriodLearnedAtStart(Vertx vertx) {
+    cluster.pod(45);
+    KubernetesIntegration k = started(vertx, client, settings());
+    cluster.admin.pods().inNamespace(MockCluster.NAMESPACE).withName(MockCluster.POD).delete();
+    try (LogCapture log = LogCapture.start()) {
+      JsonObject deadline = Await.result(preDrain(vertx, k)).phases().get("deadline").result().details();
+      assertEquals("terminationGracePeriodSeconds", deadline.getString("source"), deadline.encode());
+      assertEquals(44_500, deadline.getLong("budgetMs"), "45 s grace minus the 500 ms default margin");
+      assertTrue(deadline.getString("error").contains("pod shop/web-1 not found"), deadline.encode());
+      assertEquals(1, warnings(log).size(), warnings(log).toString());
+      assertTrue(warnings(log).get(0).contains("not found"), warnings(log).toString());
+    }
+  }
+
+  @Test
+  void podGoneAtTheSignalWithoutAKnownGracePeriodUsesTheConfiguredBudget(Vertx vertx) {
+    cluster.pod(new PodBuilder().withNewMetadata().addToLabels("app", "web").endMetadata().withNewSpec().endSpec().build());
+    KubernetesIntegration k = started(vertx, client, settings());
+    assertEquals(Optional.empty(), k.facts().orElseThrow().terminationGrace());
+    cluster.admin.pods().inNamespace(MockCluster.NAMESPACE).withName(MockCluster.POD).delete();
+    JsonObject deadline = Await.result(preDrain(vertx, k)).phases().get("deadline").result().details();
+    assertEquals("configured", deadline.getString("source"), deadline.encode());
+    assertEquals(CONFIGURED_BUDGET.toMillis(), deadline.getLong("budgetMs"));
   }
 
   @Test

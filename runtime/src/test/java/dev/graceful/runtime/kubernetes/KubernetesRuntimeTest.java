@@ -214,4 +214,28 @@ class KubernetesRuntimeTest {
       assertEquals("terminationGracePeriodSeconds", report.detail("deadline", "source"));
     }
   }
+
+  @Test
+  void forbiddenEventsAndReadinessGateNeitherHangNorFailTheShutdown() {
+    cluster.pod(30, GATE);
+    runtime = runtime().http(DemoRouter::create).build();
+    Await.result(runtime.start());
+    assertEquals(Optional.of("True"), gate());
+    // A Role without the rules for events and pods/status.
+    cluster.forbidden = path -> path.endsWith("/events") || path.endsWith("/pods/" + POD + "/status");
+    try (LogCapture log = LogCapture.start()) {
+      ShutdownReport report = Await.result(runtime.shutdown());
+      assertFalse(report.forced(), report.toJson().encode());
+      assertTrue(report.total().toMillis() < 5000, "took " + report.total().toMillis() + " ms");
+      assertTrue(String.valueOf(report.detail("readiness-gate", "error")).contains("403 Forbidden"), report.toJson().encode());
+      assertEquals(List.of("readiness-down", "readiness-gate", "deadline", "pre-drain-wait", "drain", "stop-verticles"),
+          List.copyOf(report.phases().keySet()), "every phase ran");
+      cluster.forbidden = path -> false; // the test's own reads
+      assertEquals(Optional.of("True"), gate(), "the patch was refused");
+      assertEquals(List.of(), eventReasons());
+      List<String> warnings = log.at(Level.WARNING).stream().map(LogCapture.Captured::message).toList();
+      assertEquals(1, warnings.size(), warnings.toString());
+      assertTrue(warnings.get(0).contains("403 Forbidden"), warnings.get(0));
+    }
+  }
 }
