@@ -121,17 +121,28 @@ class EndpointWaitTest {
     webService();
     cluster.slice("web-a", "web", true, true);
     KubernetesIntegration k = started(vertx, client, settings());
-    long start = System.nanoTime();
-    Future<ShutdownReport> report = preDrain(vertx, k);
-    // As the controller does: terminating (ready=false) at once, serving=false only after readiness fails.
-    vertx.setTimer(300, id -> cluster.flip("web-a", "web", false, true));
-    vertx.setTimer(900, id -> cluster.flip("web-a", "web", false, false));
-    JsonObject details = waitDetails(Await.result(report));
-    long tookMs = (System.nanoTime() - start) / 1_000_000;
-    assertEquals("drained", details.getString("outcome"), details.encode());
-    assertTrue(details.getLong("endpointsDrainedMs") >= 850, "ready=false alone must not end the wait: " + details);
-    assertTrue(details.getLong("waitedMs") >= details.getLong("endpointsDrainedMs") + 190, "propagation delay: " + details);
-    assertTrue(tookMs < FIXED_DELAY.toMillis(), "took " + tookMs + " ms: the fixed delay was used, not the watch");
+    try (LogCapture log = LogCapture.start(Level.FINE)) {
+      long start = System.nanoTime();
+      Future<ShutdownReport> report = preDrain(vertx, k);
+      long watching = log.await("endpoint wait: watching").nanos();
+      // As the controller does: terminating (ready=false) at once, serving=false only after readiness fails.
+      cluster.flip("web-a", "web", false, true);
+      log.await("[web-a: ready=false,serving=true]"); // the watch delivered it, and the wait judged it still routing
+      assertNoDrainLogged(log, "ready=false alone ended the wait");
+      long flipped = System.nanoTime();
+      cluster.flip("web-a", "web", false, false);
+      JsonObject details = waitDetails(Await.result(report));
+      long tookMs = (System.nanoTime() - start) / 1_000_000;
+      assertEquals("drained", details.getString("outcome"), details.encode());
+      assertTrue(details.getLong("endpointsDrainedMs") >= (flipped - watching) / 1_000_000,
+          "drained before serving=false was written: " + details);
+      assertTrue(details.getLong("waitedMs") >= details.getLong("endpointsDrainedMs") + 190, "propagation delay: " + details);
+      assertTrue(tookMs < FIXED_DELAY.toMillis(), "took " + tookMs + " ms: the fixed delay was used, not the watch");
+    }
+  }
+
+  private static void assertNoDrainLogged(LogCapture log, String message) {
+    assertTrue(log.records().stream().noneMatch(c -> c.message().startsWith("endpoints drained")), message);
   }
 
   @Test
@@ -142,16 +153,21 @@ class EndpointWaitTest {
     cluster.slice("web-b", "web", true, true);
     cluster.slice("canary-a", "web-canary", true, true);
     KubernetesIntegration k = started(vertx, client, settings());
-    Future<ShutdownReport> report = preDrain(vertx, k);
-    vertx.setTimer(200, id -> {
+    try (LogCapture log = LogCapture.start(Level.FINE)) {
+      Future<ShutdownReport> report = preDrain(vertx, k);
+      long watching = log.await("endpoint wait: watching").nanos();
       cluster.flip("web-a", "web", false, false);
       cluster.flip("web-b", "web", false, false);
-    });
-    vertx.setTimer(800, id -> cluster.admin.discovery().v1().endpointSlices().inNamespace(MockCluster.NAMESPACE)
-        .withName("canary-a").delete()); // a slice that no longer lists the pod counts as out
-    JsonObject details = waitDetails(Await.result(report));
-    assertEquals("drained", details.getString("outcome"), details.encode());
-    assertTrue(details.getLong("endpointsDrainedMs") >= 750, "the canary slice was still routing: " + details);
+      log.await(m -> m.endsWith("still route to this pod: [canary-a: ready=true,serving=true]"), Await.DEFAULT);
+      assertNoDrainLogged(log, "the canary slice was still routing");
+      long deleted = System.nanoTime();
+      cluster.admin.discovery().v1().endpointSlices().inNamespace(MockCluster.NAMESPACE)
+          .withName("canary-a").delete(); // a slice that no longer lists the pod counts as out
+      JsonObject details = waitDetails(Await.result(report));
+      assertEquals("drained", details.getString("outcome"), details.encode());
+      assertTrue(details.getLong("endpointsDrainedMs") >= (deleted - watching) / 1_000_000,
+          "the canary slice was still routing: " + details);
+    }
   }
 
   @Test
@@ -190,11 +206,15 @@ class EndpointWaitTest {
     webService();
     cluster.slice("web-a", "web", true, true);
     try (FaultyTcpProxy proxy = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
-         KubernetesClient viaProxy = MockCluster.clientAt(proxy.port())) {
+         KubernetesClient viaProxy = MockCluster.clientAt(proxy.port());
+         LogCapture log = LogCapture.start(Level.FINE)) {
       KubernetesIntegration k = started(vertx, viaProxy, settings());
       Future<ShutdownReport> report = preDrain(vertx, k);
-      vertx.setTimer(400, id -> proxy.cutAll());
-      vertx.setTimer(900, id -> cluster.flip("web-a", "web", false, false));
+      log.await("endpoint wait: watching");
+      cluster.flip("web-a", "web", false, true);
+      log.await("[web-a: ready=false,serving=true]"); // the watch is carrying events
+      proxy.cutAll();
+      cluster.flip("web-a", "web", false, false);
       JsonObject details = waitDetails(Await.result(report));
       assertEquals("drained", details.getString("outcome"), details.encode());
       assertTrue(details.getLong("waitedMs") < FIXED_DELAY.toMillis(), details.encode());
@@ -441,11 +461,13 @@ class EndpointWaitTest {
          KubernetesClient viaProxy = MockCluster.clientAt(proxy.port())) {
       proxy.mode(FaultyTcpProxy.Mode.HOLD);
       KubernetesIntegration k = KubernetesIntegration.using(viaProxy, IDENTITY, settings("GRACEFUL_KUBERNETES", "auto"), vertx);
-      Future<Void> started = k.start();
-      vertx.setTimer(1500, id -> {
-        proxy.mode(FaultyTcpProxy.Mode.FORWARD);
-        proxy.cutAll();
-      });
+      Future<Void> started;
+      try (LogCapture log = LogCapture.start()) {
+        started = k.start();
+        log.await("; retrying"); // the first read got no answer within the API timeout
+      }
+      proxy.mode(FaultyTcpProxy.Mode.FORWARD);
+      proxy.cutAll();
       Await.result(started);
       assertEquals(List.of("web"), k.facts().orElseThrow().services(), "a slow first answer must not disable the features");
     }
