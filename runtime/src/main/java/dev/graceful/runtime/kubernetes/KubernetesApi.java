@@ -64,7 +64,8 @@ final class KubernetesApi {
         String reason = k.getStatus() != null && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : k.getMessage();
         return k.getCode() + (k.getCode() == 403 ? " Forbidden: " : k.getCode() == 404 ? " Not Found: " : ": ") + reason;
       }
-      if (c instanceof java.net.ConnectException || c instanceof java.net.UnknownHostException
+      // A connection closed or reset before the answer (EOF, RST) is as transient as a refused one.
+      if (c instanceof java.net.SocketException || c instanceof java.net.UnknownHostException || c instanceof java.io.EOFException
           || c instanceof java.net.http.HttpConnectTimeoutException || c instanceof java.nio.channels.ClosedChannelException) {
         return UNREACHABLE + " (" + c.getClass().getSimpleName() + ")";
       }

@@ -148,7 +148,9 @@ class KubernetesRuntimeTest {
       api.mode(FaultyTcpProxy.Mode.FORWARD);
       api.cutAll();
       Await.result(started);
-      assertEquals(200, Await.result(Http.get(http, runtime.managementPort(), "/health/ready")).status());
+      // A new connection, as the kubelet's probes use: a GET reusing the connection of the 503 above hung in about
+      // one run in twelve on a loaded machine (not investigated here; the probe itself is not what this test is about).
+      assertEquals(200, Await.result(Http.get(vertx.createHttpClient(), runtime.managementPort(), "/health/ready")).status());
     }
   }
 
