@@ -83,6 +83,8 @@ public final class GracefulRuntime {
   private static final Duration PAST_DEADLINE_GRACE = Duration.ofSeconds(1);
   /** Bound on closing Vert.x, and on the proxy's quit after a failed start. */
   private static final Duration CLOSE_BOUND = Duration.ofSeconds(2);
+  /** Least time the last Kubernetes Events get to be written, even past the deadline; within PAST_DEADLINE_GRACE. */
+  private static final Duration EVENT_FLUSH_BOUND = Duration.ofMillis(500);
 
   private final RuntimeConfig config;
   private final Lifecycle lifecycle = new Lifecycle();
@@ -290,8 +292,10 @@ public final class GracefulRuntime {
         .onSuccess(report -> LOG.info(report.toJson().encode()))
         .compose(report -> kubernetes.map(k -> {
           k.shutdownFinished(report);
-          // Events are best effort: wait for them only while the budget lasts.
-          return Future.any(k.flushEvents(), budget.cutoff(Duration.ZERO)).map(report);
+          // Events are best effort, but a forced shutdown ends with the budget spent: give the flush a bound of its
+          // own, or close() would kill the ShutdownForced POST before it is written.
+          Duration remaining = budget.remaining(Duration.ZERO);
+          return k.flushEvents(remaining.compareTo(EVENT_FLUSH_BOUND) > 0 ? remaining : EVENT_FLUSH_BOUND).map(report);
         }).orElse(Future.succeededFuture(report)));
   }
 

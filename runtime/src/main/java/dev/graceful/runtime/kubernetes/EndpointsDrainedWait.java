@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
 /**
@@ -23,7 +24,8 @@ import java.util.logging.Logger;
  *
  * <p>Faults never hang it: if the slices cannot be listed or watched (API down or slow, 403, malformed data), it
  * falls back to the fixed delay counted from the start of this phase, with one warning naming the cause. A watch
- * that closes mid-wait is re-listed and resumed by the informer.
+ * that closes mid-wait is re-listed and resumed by the informer; the wait falls back only if the watch is still
+ * down when the fixed delay is up.
  */
 final class EndpointsDrainedWait implements ShutdownPhase {
 
@@ -38,13 +40,14 @@ final class EndpointsDrainedWait implements ShutdownPhase {
   private final Duration fallbackDelay;
   private final Duration reserve;
   private final PodEvents events;
+  private final FaultLog faults;
 
   /**
    * @param fallbackDelay the fixed delay used when the endpoints cannot be watched
    * @param reserve       budget that must remain for the phases after this one
    */
   EndpointsDrainedWait(KubernetesApi api, Vertx timers, PodIdentity pod, PodFacts facts, KubernetesSettings settings,
-      Duration fallbackDelay, Duration reserve, PodEvents events) {
+      Duration fallbackDelay, Duration reserve, PodEvents events, FaultLog faults) {
     this.api = api;
     this.timers = timers;
     this.pod = pod;
@@ -53,6 +56,7 @@ final class EndpointsDrainedWait implements ShutdownPhase {
     this.fallbackDelay = fallbackDelay;
     this.reserve = reserve;
     this.events = events;
+    this.faults = faults;
   }
 
   @Override
@@ -80,7 +84,10 @@ final class EndpointsDrainedWait implements ShutdownPhase {
     private final Promise<PhaseResult> done = Promise.promise();
     private final AtomicBoolean controlPlaneDrained = new AtomicBoolean();
     private final AtomicBoolean fellBack = new AtomicBoolean();
-    private SharedIndexInformer<EndpointSlice> informer;
+    private final AtomicBoolean watchCheckArmed = new AtomicBoolean();
+    /** What the informer last reported going wrong since its watch last ran; null when nothing did. */
+    private final AtomicReference<Throwable> interruption = new AtomicReference<>();
+    private volatile SharedIndexInformer<EndpointSlice> informer;
 
     Wait(ShutdownBudget budget, JsonObject details) {
       this.budget = budget;
@@ -98,14 +105,16 @@ final class EndpointsDrainedWait implements ShutdownPhase {
             .withLabelIn(SERVICE_NAME_LABEL, facts.services().toArray(String[]::new))
             .runnableInformer(0);
         informer.exceptionHandler((started, error) -> {
-          if (started) {
-            // The watch closed or failed after the first list: the informer re-lists and resumes; meanwhile
-            // the fixed delay keeps the wait bounded should the API stay away.
-            LOG.info("endpoint watch interrupted (" + KubernetesApi.describe(error) + "); re-listing");
-            fallBack(error, false);
-            return true;
+          if (!started) {
+            return false; // the first list failed: start() fails, and the wait falls back
           }
-          return false;
+          // A re-list after the watch closed failed; the informer tries again. The wait goes on, and falls back
+          // only if the watch is still down at the fixed delay.
+          if (interruption.getAndSet(error) == null) {
+            LOG.info("endpoint watch interrupted (" + KubernetesApi.describe(error) + "); re-listing");
+          }
+          armWatchCheck();
+          return true;
         });
         informer.addEventHandler(new ResourceEventHandler<>() {
           @Override
@@ -124,8 +133,8 @@ final class EndpointsDrainedWait implements ShutdownPhase {
           }
         });
         Promise<Void> synced = Promise.promise();
-        timers.setTimer(api.timeout().toMillis(), id -> synced.tryFail(
-            new KubernetesApi.KubernetesCallException("watch endpointslices", "no answer within " + api.timeout().toMillis() + " ms", null)));
+        timers.setTimer(api.timeout().toMillis(), id -> synced.tryFail(new KubernetesApi.KubernetesCallException(
+            "watch endpointslices", KubernetesApi.NO_ANSWER + " " + api.timeout().toMillis() + " ms", null)));
         informer.start().whenComplete((v, error) -> {
           if (error == null) {
             synced.tryComplete();
@@ -133,9 +142,14 @@ final class EndpointsDrainedWait implements ShutdownPhase {
             synced.tryFail(error);
           }
         });
-        synced.future().onSuccess(v -> check()).onFailure(error -> fallBack(error, true));
+        synced.future().onSuccess(v -> {
+          LOG.info("endpoint wait: watching the EndpointSlices of " + facts.services());
+          // A watch can also drop without the informer reporting it (its client reconnects quietly): look then too.
+          armWatchCheck();
+          check();
+        }).onFailure(this::giveUp);
       } catch (RuntimeException e) {
-        fallBack(e, true);
+        giveUp(e);
       }
       return done.future().onComplete(ar -> stopInformer());
     }
@@ -148,10 +162,14 @@ final class EndpointsDrainedWait implements ShutdownPhase {
       try {
         verdict = EndpointVerdict.of(informer.getStore().list(), pod, facts.uid());
       } catch (RuntimeException e) {
-        fallBack(e, true);
+        giveUp(e);
         return;
       }
-      if (!verdict.drained() || !controlPlaneDrained.compareAndSet(false, true)) {
+      if (!verdict.drained()) {
+        LOG.fine(() -> "endpoints still route to this pod: " + verdict.stillServing());
+        return;
+      }
+      if (!controlPlaneDrained.compareAndSet(false, true)) {
         return;
       }
       Duration waited = elapsed();
@@ -163,22 +181,64 @@ final class EndpointsDrainedWait implements ShutdownPhase {
       budget.sleep(settings.propagationDelay(), keep).onComplete(ar -> finish("drained", () -> { }));
     }
 
-    /** Uses the fixed delay, counted from the start of the wait; {@code giveUp} stops watching too. */
-    private void fallBack(Throwable cause, boolean giveUp) {
-      if (fellBack.compareAndSet(false, true)) {
-        Duration delay = budget.scaled(fallbackDelay);
-        LOG.warning("endpoint wait degraded to the fixed delay of " + delay.toMillis() + " ms: " + KubernetesApi.describe(cause));
-        details.put("fallbackCause", KubernetesApi.describe(cause));
-        Duration left = delay.minus(elapsed());
-        budget.sleep(left.isNegative() ? Duration.ZERO : left, keep).onComplete(ar -> {
-          if (!controlPlaneDrained.get()) {
-            finish("fallback", () -> { });
-          }
-        });
+    /** Looks at the watch once the fixed delay (counted from the start of the wait) is up, or at once if it is. */
+    private void armWatchCheck() {
+      if (!watchCheckArmed.compareAndSet(false, true)) {
+        return;
       }
-      if (giveUp) {
-        stopInformer();
+      budget.sleep(fixedDelayLeft(), keep).onComplete(ar -> {
+        watchCheckArmed.set(false);
+        watchCheck();
+      });
+    }
+
+    /**
+     * Watching: the informer re-listed what it missed, so keep waiting for the drain (up to the bound). Not watching:
+     * the endpoints cannot be seen, and the fixed delay is what a wait without them would have used; it is up.
+     */
+    private void watchCheck() {
+      if (done.future().isComplete() || controlPlaneDrained.get()) {
+        return;
       }
+      if (informer.isWatching()) {
+        Throwable was = interruption.getAndSet(null);
+        if (was != null) {
+          LOG.info("endpoint watch resumed after " + KubernetesApi.describe(was) + "; waiting for the drain past the"
+              + " fixed delay");
+        }
+        check(); // a re-list that changed nothing notifies nobody
+        return;
+      }
+      Throwable why = interruption.get();
+      fallBack(why != null ? why : new KubernetesApi.KubernetesCallException("watch endpointslices",
+          "not connected at the fixed delay (the client is reconnecting)", null), Duration.ZERO);
+    }
+
+    /** The endpoints cannot be watched at all: stop trying, and wait the rest of the fixed delay. */
+    private void giveUp(Throwable cause) {
+      stopInformer();
+      fallBack(cause, fixedDelayLeft());
+    }
+
+    /** Warns (once per cause, see {@link FaultLog}) and ends the wait after {@code left}, unless drained first. */
+    private void fallBack(Throwable cause, Duration left) {
+      if (!fellBack.compareAndSet(false, true)) {
+        return;
+      }
+      Duration delay = budget.scaled(fallbackDelay);
+      faults.report(LOG, cause, "endpoint wait degraded to the fixed delay of " + delay.toMillis() + " ms: "
+          + KubernetesApi.describe(cause));
+      details.put("fallbackCause", KubernetesApi.describe(cause));
+      budget.sleep(left, keep).onComplete(ar -> {
+        if (!controlPlaneDrained.get()) {
+          finish("fallback", () -> { });
+        }
+      });
+    }
+
+    private Duration fixedDelayLeft() {
+      Duration left = budget.scaled(fallbackDelay).minus(elapsed());
+      return left.isNegative() ? Duration.ZERO : left;
     }
 
     private void finish(String outcome, Runnable onWin) {

@@ -15,6 +15,10 @@ import java.util.concurrent.TimeoutException;
  */
 final class KubernetesApi {
 
+  static final String UNREACHABLE = "API server unreachable";
+  static final String TOO_SLOW = "API server too slow";
+  static final String NO_ANSWER = "no answer within";
+
   private final KubernetesClient client;
   private final Vertx vertx;
   private final Duration timeout;
@@ -42,15 +46,14 @@ final class KubernetesApi {
   <T> Future<T> call(String what, Callable<T> call, Duration bound) {
     Promise<T> result = Promise.promise();
     long timer = vertx.setTimer(Math.max(1, bound.toMillis()), id -> result.tryFail(
-        new KubernetesCallException(what, "no answer within " + bound.toMillis() + " ms", null, true)));
+        new KubernetesCallException(what, NO_ANSWER + " " + bound.toMillis() + " ms", null, true)));
     vertx.<T>executeBlocking(call, false).onComplete(ar -> {
       vertx.cancelTimer(timer);
       if (ar.succeeded()) {
         result.tryComplete(ar.result());
       } else {
         String why = describe(ar.cause());
-        result.tryFail(new KubernetesCallException(what, why, ar.cause(),
-            why.startsWith("API server unreachable") || why.startsWith("API server too slow")));
+        result.tryFail(new KubernetesCallException(what, why, ar.cause(), why.startsWith(UNREACHABLE) || why.startsWith(TOO_SLOW)));
       }
     });
     return result.future();
@@ -66,12 +69,13 @@ final class KubernetesApi {
         String reason = k.getStatus() != null && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : k.getMessage();
         return k.getCode() + (k.getCode() == 403 ? " Forbidden: " : k.getCode() == 404 ? " Not Found: " : ": ") + reason;
       }
-      if (c instanceof java.net.ConnectException || c instanceof java.net.UnknownHostException
+      // A connection closed or reset before the answer (EOF, RST) is as transient as a refused one.
+      if (c instanceof java.net.SocketException || c instanceof java.net.UnknownHostException || c instanceof java.io.EOFException
           || c instanceof java.net.http.HttpConnectTimeoutException || c instanceof java.nio.channels.ClosedChannelException) {
-        return "API server unreachable (" + c.getClass().getSimpleName() + ")";
+        return UNREACHABLE + " (" + c.getClass().getSimpleName() + ")";
       }
       if (c instanceof TimeoutException || c instanceof java.net.http.HttpTimeoutException) {
-        return "API server too slow (" + c.getClass().getSimpleName() + ")";
+        return TOO_SLOW + " (" + c.getClass().getSimpleName() + ")";
       }
       if (c instanceof KubernetesCallException k) {
         return k.getMessage();
@@ -81,9 +85,15 @@ final class KubernetesApi {
     return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 
+  /** Why {@code t} failed, without which call it was: what tells one fault from another. */
+  static String reason(Throwable t) {
+    return t instanceof KubernetesCallException k ? k.why : describe(t);
+  }
+
   /** A call to the API server failed; the message says which call and why. */
   static final class KubernetesCallException extends RuntimeException {
 
+    private final String why;
     private final boolean transientFailure;
 
     KubernetesCallException(String what, String why, Throwable cause) {
@@ -92,6 +102,7 @@ final class KubernetesApi {
 
     KubernetesCallException(String what, String why, Throwable cause, boolean transientFailure) {
       super(what + " failed: " + why, cause);
+      this.why = why;
       this.transientFailure = transientFailure;
     }
 

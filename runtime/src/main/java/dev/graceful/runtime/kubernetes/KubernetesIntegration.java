@@ -26,7 +26,8 @@ import java.util.logging.Logger;
 /**
  * Everything the runtime does with the Kubernetes API: learn its pod and Services at start, set the readiness
  * gate, re-base the shutdown on the pod's deadline, wait for the endpoints, and record Events. Any API trouble
- * degrades to the behaviour without Kubernetes, with one warning; it never fails a shutdown.
+ * degrades to the behaviour without Kubernetes, with one warning per cause ({@link FaultLog}); it never fails a
+ * shutdown.
  */
 public final class KubernetesIntegration {
 
@@ -37,6 +38,7 @@ public final class KubernetesIntegration {
   private final KubernetesApi api;
   private final OwnPod pod;
   private final PodEvents events;
+  private final FaultLog faults = new FaultLog();
   private final Optional<ReadinessGate> gate;
   private final boolean ownsClient;
   private final Vertx vertx;
@@ -50,7 +52,7 @@ public final class KubernetesIntegration {
     this.vertx = vertx;
     this.api = new KubernetesApi(client, vertx, settings.apiTimeout());
     this.pod = new OwnPod(api, identity);
-    this.events = new PodEvents(api, identity);
+    this.events = new PodEvents(api, identity, faults);
     this.gate = settings.readinessGate().map(type -> new ReadinessGate(api, identity, type));
   }
 
@@ -66,18 +68,23 @@ public final class KubernetesIntegration {
    * @throws ConfigException when Kubernetes is required but there is no way to reach it
    */
   public static Optional<KubernetesIntegration> fromEnvironment(KubernetesSettings settings, Map<String, String> env, Vertx vertx) {
+    return fromEnvironment(settings, env, vertx, PodIdentity.SERVICE_ACCOUNT_DIR, Path.of(System.getProperty("user.home")));
+  }
+
+  /** {@link #fromEnvironment(KubernetesSettings, Map, Vertx)} with the service-account directory and home given. */
+  static Optional<KubernetesIntegration> fromEnvironment(KubernetesSettings settings, Map<String, String> env, Vertx vertx,
+      Path serviceAccountDir, Path home) {
     if (settings.mode() == KubernetesSettings.Mode.OFF) {
       return Optional.empty();
     }
-    boolean token = Files.isReadable(PodIdentity.SERVICE_ACCOUNT_DIR.resolve("token"));
-    boolean kubeconfig = env.containsKey("KUBECONFIG")
-        || Files.isReadable(Path.of(System.getProperty("user.home"), ".kube", "config"));
+    boolean token = Files.isReadable(serviceAccountDir.resolve("token"));
+    boolean kubeconfig = env.containsKey("KUBECONFIG") || Files.isReadable(home.resolve(".kube").resolve("config"));
     boolean inPod = token || (env.containsKey("POD_NAME") && kubeconfig);
-    Optional<PodIdentity> identity = PodIdentity.detect(env, PodIdentity.SERVICE_ACCOUNT_DIR);
+    Optional<PodIdentity> identity = PodIdentity.detect(env, serviceAccountDir);
     if (!inPod || identity.isEmpty()) {
       if (settings.mode() == KubernetesSettings.Mode.ON) {
         throw new ConfigException(Setting.KUBERNETES.key(), "true", !inPod
-            ? "no service-account token at " + PodIdentity.SERVICE_ACCOUNT_DIR + " and no kubeconfig with POD_NAME set"
+            ? "no service-account token at " + serviceAccountDir + " and no kubeconfig with POD_NAME set"
             : "cannot tell the pod: set POD_NAME and POD_NAMESPACE from the downward API");
       }
       return Optional.empty();
@@ -123,7 +130,7 @@ public final class KubernetesIntegration {
       if (settings.mode() == KubernetesSettings.Mode.ON) {
         return Future.failedFuture(new IllegalStateException("kubernetes: " + e.getMessage(), e));
       }
-      LOG.warning("kubernetes: " + e.getMessage() + "; continuing without the endpoint wait and the pod's deadline");
+      faults.report(LOG, e, "kubernetes: " + e.getMessage() + "; continuing without the endpoint wait and the pod's deadline");
       return Future.succeededFuture();
     });
   }
@@ -149,7 +156,7 @@ public final class KubernetesIntegration {
   /** The runtime turned ready: the readiness gate goes True. */
   public Future<Void> ready() {
     return gate.filter(g -> facts.isPresent()).map(g -> g.set(true, "Ready").recover(e -> {
-      LOG.warning("cannot set readiness gate " + g.conditionType() + " to True (" + e.getMessage() + "): the pod will not turn Ready");
+      faults.report(LOG, e, "cannot set readiness gate " + g.conditionType() + " to True (" + e.getMessage() + "): the pod will not turn Ready");
       return Future.<Void>succeededFuture();
     })).orElse(Future.succeededFuture());
   }
@@ -165,9 +172,10 @@ public final class KubernetesIntegration {
       phases.add(new FixedDelayWait(drainDelay, reserve));
       return phases;
     }
-    gate.ifPresent(g -> phases.add(new ReadinessGatePhase(g)));
-    phases.add(new PodDeadlinePhase(pod, known.get().terminationGrace(), configuredBudget, settings.deadlineMargin(), signalledAt, events));
-    phases.add(new EndpointsDrainedWait(api, vertx, identity, known.get(), settings, drainDelay, reserve, events));
+    gate.ifPresent(g -> phases.add(new ReadinessGatePhase(g, faults)));
+    phases.add(new PodDeadlinePhase(pod, known.get().terminationGrace(), configuredBudget, settings.deadlineMargin(),
+        signalledAt, events, faults));
+    phases.add(new EndpointsDrainedWait(api, vertx, identity, known.get(), settings, drainDelay, reserve, events, faults));
     return phases;
   }
 
@@ -187,6 +195,17 @@ public final class KubernetesIntegration {
   /** Waits (bounded) for the events sent so far, so they are written before the process exits. */
   public Future<Void> flushEvents() {
     return events.flush();
+  }
+
+  /** {@link #flushEvents()}, giving up after {@code bound}; never fails. */
+  public Future<Void> flushEvents(Duration bound) {
+    Promise<Void> done = Promise.promise();
+    long timer = vertx.setTimer(Math.max(1, bound.toMillis()), id -> done.tryComplete());
+    events.flush().onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      done.tryComplete();
+    });
+    return done.future();
   }
 
   public void close() {

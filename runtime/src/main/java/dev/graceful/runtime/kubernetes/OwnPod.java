@@ -16,8 +16,14 @@ import java.util.Optional;
 /** Reads this process's own Pod and the Services that select it. */
 final class OwnPod {
 
-  /** What the Pod says about its deletion: set once the pod is being deleted. */
-  record Deletion(Instant deletionTimestamp, Optional<Duration> gracePeriod) {
+  /**
+   * What the Pod says about its deletion, once it is being deleted.
+   *
+   * @param timestamp   {@code deletionTimestamp}; empty when absent or malformed
+   * @param gracePeriod {@code deletionGracePeriodSeconds}
+   * @param malformed   what was wrong with the timestamp, when it could not be read
+   */
+  record Deletion(Optional<Instant> timestamp, Optional<Duration> gracePeriod, Optional<String> malformed) {
   }
 
   private final KubernetesApi api;
@@ -38,7 +44,7 @@ final class OwnPod {
             .map(services -> facts(pod, services)));
   }
 
-  /** The pod's deletion timestamp and grace period, or empty when it is not being deleted. */
+  /** The pod's deletion timestamp and grace period, or empty when it shows neither (not being deleted). */
   Future<Optional<Deletion>> readDeletion() {
     return api.call("get pod " + identity.namespace() + "/" + identity.name(), this::getPod).map(OwnPod::deletion);
   }
@@ -53,17 +59,20 @@ final class OwnPod {
 
   static Optional<Deletion> deletion(Pod pod) {
     String timestamp = pod.getMetadata() == null ? null : pod.getMetadata().getDeletionTimestamp();
-    if (timestamp == null) {
+    Long grace = pod.getMetadata() == null ? null : pod.getMetadata().getDeletionGracePeriodSeconds();
+    if (timestamp == null && grace == null) {
       return Optional.empty();
     }
-    Instant at;
-    try {
-      at = Instant.parse(timestamp);
-    } catch (DateTimeParseException e) {
-      throw new IllegalStateException("malformed deletionTimestamp '" + timestamp + "'");
+    Optional<Instant> at = Optional.empty();
+    Optional<String> malformed = Optional.empty();
+    if (timestamp != null) {
+      try {
+        at = Optional.of(Instant.parse(timestamp));
+      } catch (DateTimeParseException e) {
+        malformed = Optional.of("malformed deletionTimestamp '" + timestamp + "'");
+      }
     }
-    Long grace = pod.getMetadata().getDeletionGracePeriodSeconds();
-    return Optional.of(new Deletion(at, Optional.ofNullable(grace).map(Duration::ofSeconds)));
+    return Optional.of(new Deletion(at, Optional.ofNullable(grace).map(Duration::ofSeconds), malformed));
   }
 
   private static PodFacts facts(Pod pod, List<Service> services) {

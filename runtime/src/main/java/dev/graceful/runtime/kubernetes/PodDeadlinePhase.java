@@ -12,8 +12,8 @@ import java.util.logging.Logger;
 
 /**
  * Reads the pod again at the signal: its deletion timestamp is the SIGKILL deadline, so the whole shutdown is
- * re-based on it (minus the safety margin). When the pod cannot be read, the grace period learned at start
- * stands in, else the configured timeout.
+ * re-based on it (minus the safety margin). Without a readable timestamp the deletion's grace period stands in; when
+ * the pod cannot be read, the grace period learned at start, else the configured timeout ({@link ShutdownDeadline}).
  */
 final class PodDeadlinePhase implements ShutdownPhase {
 
@@ -25,15 +25,17 @@ final class PodDeadlinePhase implements ShutdownPhase {
   private final Duration margin;
   private final Instant signalledAt;
   private final PodEvents events;
+  private final FaultLog faults;
 
   PodDeadlinePhase(OwnPod pod, Optional<Duration> terminationGrace, Duration configured, Duration margin,
-      Instant signalledAt, PodEvents events) {
+      Instant signalledAt, PodEvents events, FaultLog faults) {
     this.pod = pod;
     this.terminationGrace = terminationGrace;
     this.configured = configured;
     this.margin = margin;
     this.signalledAt = signalledAt;
     this.events = events;
+    this.faults = faults;
   }
 
   @Override
@@ -44,16 +46,28 @@ final class PodDeadlinePhase implements ShutdownPhase {
   @Override
   public Future<PhaseResult> run(ShutdownBudget budget) {
     return pod.readDeletion()
-        .map(deletion -> apply(budget, deletion.map(OwnPod.Deletion::deletionTimestamp), null))
+        .map(deletion -> {
+          Optional<String> malformed = deletion.flatMap(OwnPod.Deletion::malformed);
+          PhaseResult result = apply(budget, deletion, malformed.orElse(null));
+          malformed.ifPresent(m -> faults.report(LOG, m, "the pod has a " + m + "; using " + source(result)));
+          return result;
+        })
         .recover(e -> {
-          LOG.warning("cannot read the pod's deletion deadline (" + e.getMessage() + "); using "
-              + (terminationGrace.isPresent() ? "its termination grace period" : "GRACEFUL_SHUTDOWN_TIMEOUT"));
-          return Future.succeededFuture(apply(budget, Optional.empty(), e.getMessage()));
+          PhaseResult result = apply(budget, Optional.empty(), e.getMessage());
+          faults.report(LOG, e, "cannot read the pod's deletion deadline (" + e.getMessage() + "); using " + source(result));
+          return Future.succeededFuture(result);
         });
   }
 
-  private PhaseResult apply(ShutdownBudget budget, Optional<Instant> deletionTimestamp, String error) {
-    ShutdownDeadline deadline = ShutdownDeadline.compute(signalledAt, deletionTimestamp, terminationGrace, configured, margin);
+  private static String source(PhaseResult result) {
+    String source = result.details().getString("source");
+    return "configured".equals(source) ? "GRACEFUL_SHUTDOWN_TIMEOUT" : source;
+  }
+
+  private PhaseResult apply(ShutdownBudget budget, Optional<OwnPod.Deletion> deletion, String error) {
+    Optional<Instant> deletionTimestamp = deletion.flatMap(OwnPod.Deletion::timestamp);
+    ShutdownDeadline deadline = ShutdownDeadline.compute(signalledAt, deletionTimestamp,
+        deletion.flatMap(OwnPod.Deletion::gracePeriod), terminationGrace, configured, margin);
     budget.setTotal(deadline.budget());
     String message = "shutdown started: budget " + deadline.budget().toMillis() + " ms (from " + deadline.source() + ")";
     LOG.info(message);

@@ -11,7 +11,7 @@ import java.util.logging.Logger;
 
 /**
  * Kubernetes Events on the own Pod, so {@code kubectl describe pod} tells the lifecycle. Sending is best effort:
- * a failure is logged once and never delays the shutdown beyond {@link #flush()}'s bound.
+ * a failure is logged once (see {@link FaultLog}) and never delays the shutdown beyond {@link #flush()}'s bound.
  */
 final class PodEvents {
 
@@ -20,13 +20,15 @@ final class PodEvents {
 
   private final KubernetesApi api;
   private final PodIdentity pod;
+  private final FaultLog faults;
   private final List<Future<?>> pending = new CopyOnWriteArrayList<>();
   private final AtomicBoolean warned = new AtomicBoolean();
   private volatile String uid;
 
-  PodEvents(KubernetesApi api, PodIdentity pod) {
+  PodEvents(KubernetesApi api, PodIdentity pod, FaultLog faults) {
     this.api = api;
     this.pod = pod;
+    this.faults = faults;
   }
 
   void podUid(String uid) {
@@ -65,7 +67,7 @@ final class PodEvents {
         () -> api.client().v1().events().inNamespace(pod.namespace()).resource(event).create());
     sent.onFailure(e -> {
       if (warned.compareAndSet(false, true)) {
-        LOG.warning("cannot record Kubernetes events on the pod (" + e.getMessage() + "); continuing without them");
+        faults.report(LOG, e, "cannot record Kubernetes events on the pod (" + e.getMessage() + "); continuing without them");
       }
     });
     pending.add(sent);

@@ -13,9 +13,11 @@ final class ReadinessGatePhase implements ShutdownPhase {
   private static final Logger LOG = Logger.getLogger(ReadinessGatePhase.class.getName());
 
   private final ReadinessGate gate;
+  private final FaultLog faults;
 
-  ReadinessGatePhase(ReadinessGate gate) {
+  ReadinessGatePhase(ReadinessGate gate, FaultLog faults) {
     this.gate = gate;
+    this.faults = faults;
   }
 
   @Override
@@ -29,7 +31,7 @@ final class ReadinessGatePhase implements ShutdownPhase {
     return gate.set(false, "ShuttingDown")
         .map(v -> PhaseResult.completed(details.put("status", "False")))
         .recover(e -> {
-          LOG.warning("cannot set readiness gate " + gate.conditionType() + " to False (" + e.getMessage()
+          faults.report(LOG, e, "cannot set readiness gate " + gate.conditionType() + " to False (" + e.getMessage()
               + "); the pod leaves the endpoints when its readiness probe fails instead");
           return Future.succeededFuture(PhaseResult.completed(details.put("error", e.getMessage())));
         });

@@ -2,6 +2,7 @@ package dev.graceful.runtime.kubernetes;
 
 import static dev.graceful.runtime.kubernetes.MockCluster.IDENTITY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graceful.runtime.config.ConfigLoader;
@@ -11,6 +12,8 @@ import dev.graceful.runtime.shutdown.ShutdownCoordinator;
 import dev.graceful.runtime.shutdown.ShutdownReport;
 import dev.graceful.runtime.support.Await;
 import dev.graceful.runtime.support.FaultyTcpProxy;
+import dev.graceful.runtime.support.LogCapture;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,6 +24,8 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,8 +71,26 @@ class EndpointWaitTest {
 
   /** Runs the phases the integration puts before the drain, on a fresh budget. */
   private static Future<ShutdownReport> preDrain(Vertx vertx, KubernetesIntegration k) {
-    return new ShutdownCoordinator(k.beforeDrain(Instant.now(), CONFIGURED_BUDGET, FIXED_DELAY, STOP_RESERVE), (n, d) -> { })
+    return preDrain(vertx, k, FIXED_DELAY);
+  }
+
+  private static Future<ShutdownReport> preDrain(Vertx vertx, KubernetesIntegration k, Duration fixedDelay) {
+    return new ShutdownCoordinator(k.beforeDrain(Instant.now(), CONFIGURED_BUDGET, fixedDelay, STOP_RESERVE), (n, d) -> { })
         .run(new ShutdownBudget(vertx, CONFIGURED_BUDGET));
+  }
+
+  private static List<String> warnings(LogCapture log) {
+    return log.at(Level.WARNING).stream().map(LogCapture.Captured::message).toList();
+  }
+
+  /** After this, the informer's watch is down until a re-list succeeds; re-lists answer 403 until {@link #allowReList}. */
+  private void expireWatchAndRefuseReList() {
+    cluster.forbidden = path -> path.contains("/endpointslices?labelSelector") && !path.contains("watch=true");
+    cluster.expireSliceWatches(); // 410 Gone: the informer must list again
+  }
+
+  private void allowReList() {
+    cluster.forbidden = path -> false;
   }
 
   private static JsonObject waitDetails(ShutdownReport report) {
@@ -98,17 +121,28 @@ class EndpointWaitTest {
     webService();
     cluster.slice("web-a", "web", true, true);
     KubernetesIntegration k = started(vertx, client, settings());
-    long start = System.nanoTime();
-    Future<ShutdownReport> report = preDrain(vertx, k);
-    // As the controller does: terminating (ready=false) at once, serving=false only after readiness fails.
-    vertx.setTimer(300, id -> cluster.flip("web-a", "web", false, true));
-    vertx.setTimer(900, id -> cluster.flip("web-a", "web", false, false));
-    JsonObject details = waitDetails(Await.result(report));
-    long tookMs = (System.nanoTime() - start) / 1_000_000;
-    assertEquals("drained", details.getString("outcome"), details.encode());
-    assertTrue(details.getLong("endpointsDrainedMs") >= 850, "ready=false alone must not end the wait: " + details);
-    assertTrue(details.getLong("waitedMs") >= details.getLong("endpointsDrainedMs") + 190, "propagation delay: " + details);
-    assertTrue(tookMs < FIXED_DELAY.toMillis(), "took " + tookMs + " ms: the fixed delay was used, not the watch");
+    try (LogCapture log = LogCapture.start(Level.FINE)) {
+      long start = System.nanoTime();
+      Future<ShutdownReport> report = preDrain(vertx, k);
+      long watching = log.await("endpoint wait: watching").nanos();
+      // As the controller does: terminating (ready=false) at once, serving=false only after readiness fails.
+      cluster.flip("web-a", "web", false, true);
+      log.await("[web-a: ready=false,serving=true]"); // the watch delivered it, and the wait judged it still routing
+      assertNoDrainLogged(log, "ready=false alone ended the wait");
+      long flipped = System.nanoTime();
+      cluster.flip("web-a", "web", false, false);
+      JsonObject details = waitDetails(Await.result(report));
+      long tookMs = (System.nanoTime() - start) / 1_000_000;
+      assertEquals("drained", details.getString("outcome"), details.encode());
+      assertTrue(details.getLong("endpointsDrainedMs") >= (flipped - watching) / 1_000_000,
+          "drained before serving=false was written: " + details);
+      assertTrue(details.getLong("waitedMs") >= details.getLong("endpointsDrainedMs") + 190, "propagation delay: " + details);
+      assertTrue(tookMs < FIXED_DELAY.toMillis(), "took " + tookMs + " ms: the fixed delay was used, not the watch");
+    }
+  }
+
+  private static void assertNoDrainLogged(LogCapture log, String message) {
+    assertTrue(log.records().stream().noneMatch(c -> c.message().startsWith("endpoints drained")), message);
   }
 
   @Test
@@ -119,16 +153,21 @@ class EndpointWaitTest {
     cluster.slice("web-b", "web", true, true);
     cluster.slice("canary-a", "web-canary", true, true);
     KubernetesIntegration k = started(vertx, client, settings());
-    Future<ShutdownReport> report = preDrain(vertx, k);
-    vertx.setTimer(200, id -> {
+    try (LogCapture log = LogCapture.start(Level.FINE)) {
+      Future<ShutdownReport> report = preDrain(vertx, k);
+      long watching = log.await("endpoint wait: watching").nanos();
       cluster.flip("web-a", "web", false, false);
       cluster.flip("web-b", "web", false, false);
-    });
-    vertx.setTimer(800, id -> cluster.admin.discovery().v1().endpointSlices().inNamespace(MockCluster.NAMESPACE)
-        .withName("canary-a").delete()); // a slice that no longer lists the pod counts as out
-    JsonObject details = waitDetails(Await.result(report));
-    assertEquals("drained", details.getString("outcome"), details.encode());
-    assertTrue(details.getLong("endpointsDrainedMs") >= 750, "the canary slice was still routing: " + details);
+      log.await(m -> m.endsWith("still route to this pod: [canary-a: ready=true,serving=true]"), Await.DEFAULT);
+      assertNoDrainLogged(log, "the canary slice was still routing");
+      long deleted = System.nanoTime();
+      cluster.admin.discovery().v1().endpointSlices().inNamespace(MockCluster.NAMESPACE)
+          .withName("canary-a").delete(); // a slice that no longer lists the pod counts as out
+      JsonObject details = waitDetails(Await.result(report));
+      assertEquals("drained", details.getString("outcome"), details.encode());
+      assertTrue(details.getLong("endpointsDrainedMs") >= (deleted - watching) / 1_000_000,
+          "the canary slice was still routing: " + details);
+    }
   }
 
   @Test
@@ -167,15 +206,114 @@ class EndpointWaitTest {
     webService();
     cluster.slice("web-a", "web", true, true);
     try (FaultyTcpProxy proxy = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
-         KubernetesClient viaProxy = MockCluster.clientAt(proxy.port())) {
+         KubernetesClient viaProxy = MockCluster.clientAt(proxy.port());
+         LogCapture log = LogCapture.start(Level.FINE)) {
       KubernetesIntegration k = started(vertx, viaProxy, settings());
       Future<ShutdownReport> report = preDrain(vertx, k);
-      vertx.setTimer(400, id -> proxy.cutAll());
-      vertx.setTimer(900, id -> cluster.flip("web-a", "web", false, false));
+      log.await("endpoint wait: watching");
+      cluster.flip("web-a", "web", false, true);
+      log.await("[web-a: ready=false,serving=true]"); // the watch is carrying events
+      proxy.cutAll();
+      cluster.flip("web-a", "web", false, false);
       JsonObject details = waitDetails(Await.result(report));
       assertEquals("drained", details.getString("outcome"), details.encode());
       assertTrue(details.getLong("waitedMs") < FIXED_DELAY.toMillis(), details.encode());
     }
+  }
+
+  @Test
+  void aWatchClosedMidWaitIsReListedAndSeesTheFlipMadeWhileItWasDown(Vertx vertx) {
+    webService();
+    cluster.slice("web-a", "web", true, true);
+    try (LogCapture log = LogCapture.start()) {
+      KubernetesIntegration k = started(vertx, client, settings());
+      Future<ShutdownReport> report = preDrain(vertx, k);
+      log.await("endpoint wait: watching");
+      expireWatchAndRefuseReList();
+      log.await("endpoint watch interrupted");
+      cluster.flip("web-a", "web", false, false); // no watch sees this; only the re-list can
+      allowReList();
+      JsonObject details = waitDetails(Await.result(report));
+      assertEquals("drained", details.getString("outcome"), details.encode());
+      assertFalse(details.containsKey("fallbackCause"), details.encode());
+      assertEquals(List.of(), warnings(log), "a watch that came back is no fault to warn about");
+    }
+  }
+
+  @Test
+  void aWatchThatComesBackKeepsTheWaitGoingPastTheFixedDelay(Vertx vertx) {
+    webService();
+    cluster.slice("web-a", "web", true, true);
+    Duration fixedDelay = Duration.ofSeconds(3);
+    try (LogCapture log = LogCapture.start()) {
+      KubernetesIntegration k = started(vertx, client, settings());
+      Future<ShutdownReport> report = preDrain(vertx, k, fixedDelay);
+      log.await("endpoint wait: watching");
+      expireWatchAndRefuseReList();
+      log.await("endpoint watch interrupted");
+      allowReList();
+      log.await("endpoint watch resumed"); // logged at the fixed delay, the watch being back
+      assertFalse(report.isComplete(), "the fixed delay ended a wait whose watch was back");
+      cluster.flip("web-a", "web", false, false);
+      JsonObject details = waitDetails(Await.result(report));
+      assertEquals("drained", details.getString("outcome"), details.encode());
+      assertTrue(details.getLong("endpointsDrainedMs") >= fixedDelay.toMillis(), details.encode());
+      assertEquals(List.of(), warnings(log));
+    }
+  }
+
+  @Test
+  void aWatchThatCannotReListFallsBackAtTheFixedDelayWithOneWarning(Vertx vertx) {
+    webService();
+    cluster.slice("web-a", "web", true, true);
+    Duration fixedDelay = Duration.ofSeconds(2);
+    try (LogCapture log = LogCapture.start()) {
+      KubernetesIntegration k = started(vertx, client, settings());
+      Future<ShutdownReport> report = preDrain(vertx, k, fixedDelay);
+      log.await("endpoint wait: watching");
+      expireWatchAndRefuseReList(); // for good
+      ShutdownReport done = Await.result(report);
+      JsonObject details = waitDetails(done);
+      assertEquals("fallback", details.getString("outcome"), details.encode());
+      assertTrue(details.getString("fallbackCause").startsWith("403 Forbidden"), details.encode());
+      assertFixedDelay(fixedDelay, done);
+      assertEquals(List.of("endpoint wait degraded to the fixed delay of 2000 ms: " + details.getString("fallbackCause")),
+          warnings(log));
+    }
+  }
+
+  @Test
+  void aWatchThatQuietlyStaysDownFallsBackAtTheFixedDelayWithOneWarning(Vertx vertx) {
+    webService();
+    cluster.slice("web-a", "web", true, true);
+    Duration fixedDelay = Duration.ofSeconds(2);
+    try (FaultyTcpProxy proxy = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
+         KubernetesClient viaProxy = MockCluster.clientAt(proxy.port());
+         LogCapture log = LogCapture.start(Level.FINE)) {
+      KubernetesIntegration k = started(vertx, viaProxy, settings());
+      Future<ShutdownReport> report = preDrain(vertx, k, fixedDelay);
+      log.await("endpoint wait: watching");
+      // A watch that has delivered an event and then closes is reconnected by the client without telling the informer
+      // (a young watch closing without one would count as an expired resourceVersion and be re-listed).
+      cluster.flip("web-a", "web", false, true);
+      log.await("ready=false,serving=true");
+      proxy.refuseNew();
+      cluster.closeSliceWatches(); // the client reconnects the watch, quietly and in vain
+      ShutdownReport done = Await.result(report);
+      JsonObject details = waitDetails(done);
+      assertEquals("fallback", details.getString("outcome"), details.encode());
+      assertTrue(details.getString("fallbackCause").contains("not connected"), details.encode());
+      assertFixedDelay(fixedDelay, done);
+      assertEquals(List.of("endpoint wait degraded to the fixed delay of 2000 ms: " + details.getString("fallbackCause")),
+          warnings(log));
+      assertTrue(log.records().stream().noneMatch(c -> c.message().startsWith("endpoint watch interrupted")),
+          "the informer was told nothing: " + log.records());
+    }
+  }
+
+  private static void assertFixedDelay(Duration fixedDelay, ShutdownReport report) {
+    long ms = report.phases().get("pre-drain-wait").duration().toMillis();
+    assertTrue(ms >= fixedDelay.toMillis() - 50 && ms < fixedDelay.toMillis() + 1500, "fixed delay, waited " + ms + " ms");
   }
 
   @Test
@@ -249,6 +387,61 @@ class EndpointWaitTest {
   }
 
   @Test
+  void aMalformedDeletionTimestampFallsBackToTheDeletionsGracePeriodWithOneWarning(Vertx vertx) {
+    cluster.pod(30);
+    KubernetesIntegration k = started(vertx, client, settings());
+    cluster.deleting("not-a-time", 6L);
+    try (LogCapture log = LogCapture.start()) {
+      JsonObject deadline = Await.result(preDrain(vertx, k)).phases().get("deadline").result().details();
+      assertEquals("deletionGracePeriodSeconds", deadline.getString("source"), deadline.encode());
+      assertEquals(5_500, deadline.getLong("budgetMs"), "6 s minus the 500 ms default margin");
+      assertTrue(deadline.getString("error").contains("malformed deletionTimestamp 'not-a-time'"), deadline.encode());
+      assertEquals(List.of("the pod has a malformed deletionTimestamp 'not-a-time'; using deletionGracePeriodSeconds"),
+          warnings(log));
+    }
+  }
+
+  @Test
+  void aMalformedDeletionTimestampWithoutGraceUsesTheGracePeriodLearnedAtStart(Vertx vertx) {
+    cluster.pod(45);
+    KubernetesIntegration k = started(vertx, client, settings());
+    cluster.deleting("2026-13-45T99:00:00Z", null);
+    try (LogCapture log = LogCapture.start()) {
+      JsonObject deadline = Await.result(preDrain(vertx, k)).phases().get("deadline").result().details();
+      assertEquals("terminationGracePeriodSeconds", deadline.getString("source"), deadline.encode());
+      assertEquals(44_500, deadline.getLong("budgetMs"));
+      assertEquals(1, warnings(log).size(), warnings(log).toString());
+      assertTrue(warnings(log).get(0).contains("malformed deletionTimestamp"), warnings(log).toString());
+    }
+  }
+
+  @Test
+  void podGoneAtTheSignalUsesTheGracePeriodLearnedAtStart(Vertx vertx) {
+    cluster.pod(45);
+    KubernetesIntegration k = started(vertx, client, settings());
+    cluster.admin.pods().inNamespace(MockCluster.NAMESPACE).withName(MockCluster.POD).delete();
+    try (LogCapture log = LogCapture.start()) {
+      JsonObject deadline = Await.result(preDrain(vertx, k)).phases().get("deadline").result().details();
+      assertEquals("terminationGracePeriodSeconds", deadline.getString("source"), deadline.encode());
+      assertEquals(44_500, deadline.getLong("budgetMs"), "45 s grace minus the 500 ms default margin");
+      assertTrue(deadline.getString("error").contains("pod shop/web-1 not found"), deadline.encode());
+      assertEquals(1, warnings(log).size(), warnings(log).toString());
+      assertTrue(warnings(log).get(0).contains("not found"), warnings(log).toString());
+    }
+  }
+
+  @Test
+  void podGoneAtTheSignalWithoutAKnownGracePeriodUsesTheConfiguredBudget(Vertx vertx) {
+    cluster.pod(new PodBuilder().withNewMetadata().addToLabels("app", "web").endMetadata().withNewSpec().endSpec().build());
+    KubernetesIntegration k = started(vertx, client, settings());
+    assertEquals(Optional.empty(), k.facts().orElseThrow().terminationGrace());
+    cluster.admin.pods().inNamespace(MockCluster.NAMESPACE).withName(MockCluster.POD).delete();
+    JsonObject deadline = Await.result(preDrain(vertx, k)).phases().get("deadline").result().details();
+    assertEquals("configured", deadline.getString("source"), deadline.encode());
+    assertEquals(CONFIGURED_BUDGET.toMillis(), deadline.getLong("budgetMs"));
+  }
+
+  @Test
   void podNotFoundDegradesInAutoModeAndFailsWhenRequired(Vertx vertx) {
     KubernetesIntegration auto = KubernetesIntegration.using(client, IDENTITY, settings("GRACEFUL_KUBERNETES", "auto"), vertx);
     Await.result(auto.start());
@@ -268,11 +461,13 @@ class EndpointWaitTest {
          KubernetesClient viaProxy = MockCluster.clientAt(proxy.port())) {
       proxy.mode(FaultyTcpProxy.Mode.HOLD);
       KubernetesIntegration k = KubernetesIntegration.using(viaProxy, IDENTITY, settings("GRACEFUL_KUBERNETES", "auto"), vertx);
-      Future<Void> started = k.start();
-      vertx.setTimer(1500, id -> {
-        proxy.mode(FaultyTcpProxy.Mode.FORWARD);
-        proxy.cutAll();
-      });
+      Future<Void> started;
+      try (LogCapture log = LogCapture.start()) {
+        started = k.start();
+        log.await("; retrying"); // the first read got no answer within the API timeout
+      }
+      proxy.mode(FaultyTcpProxy.Mode.FORWARD);
+      proxy.cutAll();
       Await.result(started);
       assertEquals(List.of("web"), k.facts().orElseThrow().services(), "a slow first answer must not disable the features");
     }

@@ -11,11 +11,13 @@ import dev.graceful.runtime.GracefulRuntime;
 import dev.graceful.runtime.config.ConfigLoader;
 import dev.graceful.runtime.demo.DemoRouter;
 import dev.graceful.runtime.fixtures.FailingStartVerticle;
+import dev.graceful.runtime.fixtures.HangingStopVerticle;
 import dev.graceful.runtime.lifecycle.LifecycleState;
 import dev.graceful.runtime.shutdown.ShutdownReport;
 import dev.graceful.runtime.support.Await;
 import dev.graceful.runtime.support.FaultyTcpProxy;
 import dev.graceful.runtime.support.Http;
+import dev.graceful.runtime.support.LogCapture;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -28,6 +30,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,6 +62,10 @@ class KubernetesRuntimeTest {
   }
 
   private GracefulRuntime.Builder runtime(String... overrides) {
+    return runtime(client, overrides);
+  }
+
+  private GracefulRuntime.Builder runtime(KubernetesClient using, String... overrides) {
     Map<String, String> env = new HashMap<>(Map.of(
         "GRACEFUL_HOST", "127.0.0.1", "GRACEFUL_HTTP_PORT", "0", "GRACEFUL_GRPC_PORT", "0", "GRACEFUL_MANAGEMENT_PORT", "0",
         "GRACEFUL_DRAIN_DELAY", "5s", "GRACEFUL_SHUTDOWN_TIMEOUT", "20s", "GRACEFUL_STOP_TIMEOUT", "2s",
@@ -66,7 +73,7 @@ class KubernetesRuntimeTest {
     for (int i = 0; i < overrides.length; i += 2) {
       env.put(overrides[i], overrides[i + 1]);
     }
-    return GracefulRuntime.builder().config(ConfigLoader.load(env)).kubernetes(client, IDENTITY);
+    return GracefulRuntime.builder().config(ConfigLoader.load(env)).kubernetes(using, IDENTITY);
   }
 
   private Optional<String> gate() {
@@ -141,7 +148,9 @@ class KubernetesRuntimeTest {
       api.mode(FaultyTcpProxy.Mode.FORWARD);
       api.cutAll();
       Await.result(started);
-      assertEquals(200, Await.result(Http.get(http, runtime.managementPort(), "/health/ready")).status());
+      // A new connection, as the kubelet's probes use: a GET reusing the connection of the 503 above hung in about
+      // one run in twelve on a loaded machine (not investigated here; the probe itself is not what this test is about).
+      assertEquals(200, Await.result(Http.get(vertx.createHttpClient(), runtime.managementPort(), "/health/ready")).status());
     }
   }
 
@@ -159,5 +168,76 @@ class KubernetesRuntimeTest {
         .filter(e -> "StartFailed".equals(e.getReason())).findFirst().orElseThrow();
     assertEquals("Warning", event.getType());
     assertTrue(event.getMessage().contains("database unreachable (fixture)"), event.getMessage());
+  }
+
+  @Test
+  void aShutdownCutOffByItsDeadlineIsRecordedOnThePod(Vertx vertx) {
+    cluster.pod(2); // a 2 s grace period: the budget is 1.5 s, and the hanging stop outlives it
+    // An API server 200 ms away: the ShutdownForced POST is still on its way when the budget is spent.
+    try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start().latency(Duration.ofMillis(200));
+         KubernetesClient own = MockCluster.clientAt(api.port())) {
+      runtime = runtime(own, "GRACEFUL_READINESS_GATE", "").http(DemoRouter::create)
+          .verticle("hanging", HangingStopVerticle::new).build();
+      Await.result(runtime.start());
+      ShutdownReport report = Await.result(runtime.shutdown());
+      own.close(); // as close() does with a client of the runtime's own, before the process exits
+      assertTrue(report.forced(), report.toJson().encode());
+      assertEquals(Boolean.TRUE, report.phases().get("stop-verticles").result().cutOff(), report.toJson().encode());
+      Event forced = cluster.admin.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+          .filter(e -> "ShutdownForced".equals(e.getReason())).findFirst()
+          .orElseThrow(() -> new AssertionError("no ShutdownForced event: " + eventReasons()));
+      assertEquals("Warning", forced.getType());
+      assertTrue(forced.getMessage().contains("stop-verticles"), forced.getMessage());
+    }
+  }
+
+  @Test
+  void anApiOutageAtShutdownWarnsOnceNamingTheCause(Vertx vertx) {
+    cluster.pod(30, GATE);
+    cluster.service("web", Map.of("app", "web"), false);
+    cluster.slice("web-a", "web", true, true);
+    try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
+         KubernetesClient viaProxy = MockCluster.clientAt(api.port())) {
+      runtime = runtime(viaProxy, "GRACEFUL_DRAIN_DELAY", "1s").http(DemoRouter::create).build();
+      Await.result(runtime.start());
+      api.down();
+      ShutdownReport report;
+      try (LogCapture log = LogCapture.start()) {
+        report = Await.result(runtime.shutdown());
+        // Gate, deadline, endpoint wait and events all met the outage: one warning, the rest say "same cause".
+        List<String> warnings = log.at(Level.WARNING).stream().map(LogCapture.Captured::message).toList();
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("API server unreachable"), warnings.get(0));
+        long sameCause = log.records().stream().filter(c -> c.message().endsWith("(same cause as above)")).count();
+        assertTrue(sameCause >= 2, "the other phases still log what they fell back to: " + log.records());
+      }
+      assertFalse(report.forced(), report.toJson().encode());
+      assertEquals("fallback", report.detail("pre-drain-wait", "outcome"), report.toJson().encode());
+      assertEquals("terminationGracePeriodSeconds", report.detail("deadline", "source"));
+    }
+  }
+
+  @Test
+  void forbiddenEventsAndReadinessGateNeitherHangNorFailTheShutdown() {
+    cluster.pod(30, GATE);
+    runtime = runtime().http(DemoRouter::create).build();
+    Await.result(runtime.start());
+    assertEquals(Optional.of("True"), gate());
+    // A Role without the rules for events and pods/status.
+    cluster.forbidden = path -> path.endsWith("/events") || path.endsWith("/pods/" + POD + "/status");
+    try (LogCapture log = LogCapture.start()) {
+      ShutdownReport report = Await.result(runtime.shutdown());
+      assertFalse(report.forced(), report.toJson().encode());
+      assertTrue(report.total().toMillis() < 5000, "took " + report.total().toMillis() + " ms");
+      assertTrue(String.valueOf(report.detail("readiness-gate", "error")).contains("403 Forbidden"), report.toJson().encode());
+      assertEquals(List.of("readiness-down", "readiness-gate", "deadline", "pre-drain-wait", "drain", "stop-verticles"),
+          List.copyOf(report.phases().keySet()), "every phase ran");
+      cluster.forbidden = path -> false; // the test's own reads
+      assertEquals(Optional.of("True"), gate(), "the patch was refused");
+      assertEquals(List.of(), eventReasons());
+      List<String> warnings = log.at(Level.WARNING).stream().map(LogCapture.Captured::message).toList();
+      assertEquals(1, warnings.size(), warnings.toString());
+      assertTrue(warnings.get(0).contains("403 Forbidden"), warnings.get(0));
+    }
   }
 }

@@ -18,10 +18,15 @@ import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
@@ -40,6 +45,10 @@ public final class MockCluster implements AutoCloseable {
   public final KubernetesMockServer server;
   /** Requests whose path matches answer 403 Forbidden, as with a Role that lacks the rule. */
   volatile Predicate<String> forbidden = path -> false;
+  /** The open watches of EndpointSlices, server side. */
+  private final Set<WebSocket> sliceWatches = ConcurrentHashMap.newKeySet();
+  private static final String GONE = "{\"type\":\"ERROR\",\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Status\","
+      + "\"metadata\":{},\"status\":\"Failure\",\"message\":\"too old resource version\",\"reason\":\"Expired\",\"code\":410}}";
   /** A client straight to the mock server, for arranging and inspecting. */
   public final KubernetesClient admin;
 
@@ -53,22 +62,32 @@ public final class MockCluster implements AutoCloseable {
               + "\"status\":\"Failure\",\"reason\":\"Forbidden\",\"code\":403,\"message\":\"" + request.getPath()
               + " is forbidden: User \\\"system:serviceaccount:shop:web\\\" cannot list resource\"}");
         }
-        return super.dispatch(request);
+        MockResponse response = super.dispatch(request);
+        if (request.getPath().contains("/endpointslices") && request.getPath().contains("watch=true")
+            && response.getWebSocketListener() != null) {
+          response.withWebSocketUpgrade(new TrackedWatch(response.getWebSocketListener(), sliceWatches));
+        }
+        return response;
       }
     };
     server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
         dispatcher, false);
     server.init();
-    admin = clientAt(server.getPort());
+    // Arranging is not under test: a cold JVM on a loaded machine can take seconds over its first request.
+    admin = clientAt(server.getPort(), 15_000);
   }
 
   /** A client like the runtime's: short timeouts, no retries, quick watch reconnects. */
   public static KubernetesClient clientAt(int port) {
+    return clientAt(port, 1000);
+  }
+
+  private static KubernetesClient clientAt(int port, int timeoutMs) {
     return new KubernetesClientBuilder().withConfig(new ConfigBuilder()
         .withMasterUrl("http://127.0.0.1:" + port)
         .withNamespace(NAMESPACE)
-        .withRequestTimeout(1000)
-        .withConnectionTimeout(1000)
+        .withRequestTimeout(timeoutMs)
+        .withConnectionTimeout(timeoutMs)
         .withRequestRetryBackoffLimit(0)
         .withWatchReconnectInterval(100)
         .build()).build();
@@ -112,10 +131,102 @@ public final class MockCluster implements AutoCloseable {
 
   /** From now on, GETs of the pod answer that it is being deleted (the CRUD store ignores client-set deletion). */
   void deleting(java.time.Instant deletionTimestamp, long gracePeriodSeconds) {
+    deleting(deletionTimestamp.toString(), gracePeriodSeconds);
+  }
+
+  /** {@link #deleting(java.time.Instant, long)} with the fields as written, e.g. a malformed timestamp or no grace. */
+  void deleting(String deletionTimestamp, Long gracePeriodSeconds) {
     Pod pod = admin.pods().inNamespace(NAMESPACE).withName(POD).get();
-    pod.getMetadata().setDeletionTimestamp(deletionTimestamp.toString());
+    pod.getMetadata().setDeletionTimestamp(deletionTimestamp);
     pod.getMetadata().setDeletionGracePeriodSeconds(gracePeriodSeconds);
     server.expect().get().withPath("/api/v1/namespaces/" + NAMESPACE + "/pods/" + POD).andReturn(200, pod).always();
+  }
+
+  /**
+   * Tells every open watch of EndpointSlices that its resourceVersion expired (410 Gone), as the API server does when
+   * a watch fell too far behind: the informer must list again to catch up.
+   */
+  void expireSliceWatches() {
+    openSliceWatches().forEach(ws -> ws.send(GONE));
+  }
+
+  /** Closes every open watch of EndpointSlices from the server side: the client reconnects on its own. */
+  void closeSliceWatches() {
+    openSliceWatches().forEach(ws -> ws.close(1000, "closed by the test"));
+  }
+
+  /** The open watches, waiting (bounded) for the server side of a watch the client already has to open. */
+  private Set<WebSocket> openSliceWatches() {
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    synchronized (sliceWatches) {
+      while (sliceWatches.isEmpty()) {
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0) {
+          throw new AssertionError("no open watch of EndpointSlices");
+        }
+        try {
+          sliceWatches.wait(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new AssertionError("interrupted");
+        }
+      }
+      return Set.copyOf(sliceWatches);
+    }
+  }
+
+  /** Hands everything to the CRUD dispatcher's watch, remembering the socket while it is open. */
+  private static final class TrackedWatch extends WebSocketListener {
+
+    private final WebSocketListener watch;
+    private final Set<WebSocket> open;
+
+    TrackedWatch(WebSocketListener watch, Set<WebSocket> open) {
+      this.watch = watch;
+      this.open = open;
+    }
+
+    @Override
+    public void onBeforeAccept(WebSocket webSocket, Response response) {
+      watch.onBeforeAccept(webSocket, response);
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket, Response response) {
+      watch.onOpen(webSocket, response);
+      synchronized (open) {
+        open.add(webSocket);
+        open.notifyAll();
+      }
+    }
+
+    @Override
+    public void onMessage(WebSocket webSocket, String text) {
+      watch.onMessage(webSocket, text);
+    }
+
+    @Override
+    public void onMessage(WebSocket webSocket, byte[] bytes) {
+      watch.onMessage(webSocket, bytes);
+    }
+
+    @Override
+    public void onClosing(WebSocket webSocket, int code, String reason) {
+      open.remove(webSocket);
+      watch.onClosing(webSocket, code, reason);
+    }
+
+    @Override
+    public void onClosed(WebSocket webSocket, int code, String reason) {
+      open.remove(webSocket);
+      watch.onClosed(webSocket, code, reason);
+    }
+
+    @Override
+    public void onFailure(WebSocket webSocket, Throwable error, Response response) {
+      open.remove(webSocket);
+      watch.onFailure(webSocket, error, response);
+    }
   }
 
   Service service(String name, Map<String, String> selector, boolean publishNotReadyAddresses) {

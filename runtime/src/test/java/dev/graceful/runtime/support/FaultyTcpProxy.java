@@ -9,7 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A loopback TCP proxy in front of a test server that can misbehave on demand: refuse connections (server down),
- * swallow requests (server too slow), or cut every open connection (a watch closed mid-stream).
+ * swallow requests (server too slow), delay requests (a server some distance away), or cut every open connection
+ * (a watch closed mid-stream).
  */
 public final class FaultyTcpProxy implements AutoCloseable {
 
@@ -21,6 +22,7 @@ public final class FaultyTcpProxy implements AutoCloseable {
   private final int targetPort;
   private final Set<NetSocket> open = ConcurrentHashMap.newKeySet();
   private volatile Mode mode = Mode.FORWARD;
+  private volatile long latencyMs;
   private NetServer server;
   private int port;
 
@@ -48,6 +50,15 @@ public final class FaultyTcpProxy implements AutoCloseable {
     this.mode = mode;
   }
 
+  /**
+   * Delays what clients send by {@code latency} before it reaches the server; a client that closes its connection
+   * meanwhile loses what was still on the way, as when its process exits.
+   */
+  public FaultyTcpProxy latency(java.time.Duration latency) {
+    this.latencyMs = latency.toMillis();
+    return this;
+  }
+
   /** Closes every proxied connection: clients see their streams end. */
   public void cutAll() {
     open.forEach(NetSocket::close);
@@ -57,6 +68,11 @@ public final class FaultyTcpProxy implements AutoCloseable {
   public void down() {
     Await.result(server.close());
     cutAll();
+  }
+
+  /** Stops listening but keeps open connections: what is connected works, reconnecting fails. */
+  public void refuseNew() {
+    Await.result(server.close());
   }
 
   /** Listens again on the same port. */
@@ -87,7 +103,14 @@ public final class FaultyTcpProxy implements AutoCloseable {
         open.remove(downstream);
         upstream.close();
       });
-      downstream.pipeTo(upstream);
+      downstream.handler(data -> {
+        long delay = latencyMs;
+        if (delay <= 0) {
+          upstream.write(data);
+        } else {
+          vertx.setTimer(delay, id -> upstream.write(data)); // same delay for each chunk: order is kept
+        }
+      });
       upstream.pipeTo(downstream);
       downstream.resume();
     });
