@@ -474,6 +474,20 @@ class EndpointWaitTest {
   }
 
   @Test
+  void aSlowFirstPodReadIsWaitedForOnceNotCutOffAndRepeated(Vertx vertx) {
+    webService();
+    String podPath = "/api/v1/namespaces/shop/pods/web-1";
+    // Twice the API timeout: a cold JVM's first call on a busy node. The start read may take ten API timeouts.
+    cluster.slowAnswer = path -> path.equals(podPath) ? Duration.ofSeconds(2) : Duration.ZERO;
+    try (KubernetesClient likeTheRuntimes = MockCluster.clientAt(cluster.server.getPort(), 10_000)) {
+      KubernetesIntegration k = KubernetesIntegration.using(likeTheRuntimes, IDENTITY, settings(), vertx);
+      Await.result(k.start());
+      assertEquals(List.of("web"), k.facts().orElseThrow().services());
+      assertEquals(1, cluster.received.get(podPath).get(), "the pod was read more than once: " + cluster.received);
+    }
+  }
+
+  @Test
   void forbiddenPodReadAtStartNamesTheCause(Vertx vertx) {
     cluster.pod(30);
     cluster.forbidden = path -> path.startsWith("/api/v1/namespaces/shop/pods");

@@ -21,12 +21,15 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.mockwebserver.http.Response;
 import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -45,6 +48,10 @@ public final class MockCluster implements AutoCloseable {
   public final KubernetesMockServer server;
   /** Requests whose path matches answer 403 Forbidden, as with a Role that lacks the rule. */
   volatile Predicate<String> forbidden = path -> false;
+  /** How long the body of the answer to a path is held back, as by an overloaded API server. */
+  volatile Function<String, Duration> slowAnswer = path -> Duration.ZERO;
+  /** How many requests arrived, by path (query included). */
+  final Map<String, AtomicInteger> received = new ConcurrentHashMap<>();
   /** The open watches of EndpointSlices, server side. */
   private final Set<WebSocket> sliceWatches = ConcurrentHashMap.newKeySet();
   private static final String GONE = "{\"type\":\"ERROR\",\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Status\","
@@ -62,7 +69,12 @@ public final class MockCluster implements AutoCloseable {
               + "\"status\":\"Failure\",\"reason\":\"Forbidden\",\"code\":403,\"message\":\"" + request.getPath()
               + " is forbidden: User \\\"system:serviceaccount:shop:web\\\" cannot list resource\"}");
         }
+        received.computeIfAbsent(request.getPath(), p -> new AtomicInteger()).incrementAndGet();
         MockResponse response = super.dispatch(request);
+        Duration slow = slowAnswer.apply(request.getPath());
+        if (!slow.isZero()) {
+          response.setBodyDelay(slow);
+        }
         if (request.getPath().contains("/endpointslices") && request.getPath().contains("watch=true")
             && response.getWebSocketListener() != null) {
           response.withWebSocketUpgrade(new TrackedWatch(response.getWebSocketListener(), sliceWatches));
@@ -82,7 +94,7 @@ public final class MockCluster implements AutoCloseable {
     return clientAt(port, 1000);
   }
 
-  private static KubernetesClient clientAt(int port, int timeoutMs) {
+  static KubernetesClient clientAt(int port, int timeoutMs) {
     return new KubernetesClientBuilder().withConfig(new ConfigBuilder()
         .withMasterUrl("http://127.0.0.1:" + port)
         .withNamespace(NAMESPACE)
