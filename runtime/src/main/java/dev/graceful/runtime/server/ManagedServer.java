@@ -64,8 +64,8 @@ public final class ManagedServer extends VerticleBase {
   /**
    * Tells clients to go elsewhere before the listener closes: from now on every HTTP/1.x response carries
    * {@code Connection: close} (including those in flight whose head is not written yet), and every HTTP/2 client
-   * (so gRPC too) gets a first GOAWAY and a PING. Completes when the responses are stamped and the PONGs are back,
-   * or after {@code bound}.
+   * (so gRPC too) gets a first GOAWAY and a PING. Completes when the responses are stamped, the PONGs are back and
+   * the HTTP/1.x clients have closed their connections, or after {@code bound}.
    */
   public Future<Void> beginDrain(Duration bound) {
     draining = true;

@@ -8,17 +8,22 @@ import io.vertx.core.http.HttpConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** The connections a server holds open, so the ones still open at the deadline can be closed and counted. */
 final class OpenConnections {
 
-  private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
+  /** Each open connection, with a future completed when it closes. */
+  private final Map<HttpConnection, Promise<Void>> connections = new ConcurrentHashMap<>();
 
   void add(HttpConnection connection) {
-    connections.add(connection);
-    connection.closeHandler(v -> connections.remove(connection));
+    Promise<Void> closed = Promise.promise();
+    connections.put(connection, closed);
+    connection.closeHandler(v -> {
+      connections.remove(connection);
+      closed.tryComplete();
+    });
   }
 
   int count() {
@@ -26,27 +31,31 @@ final class OpenConnections {
   }
 
   /**
-   * The first half of an HTTP/2 graceful shutdown (RFC 9113, 6.8): a GOAWAY with the largest stream id tells each
-   * client to open no new streams while every stream it already sent is still accepted; a PING round trip then
-   * proves the client has seen it, so the real GOAWAY that follows cannot refuse a stream in flight.
-   * HTTP/1.x connections are left alone. Completes when every PONG is back or {@code bound} passed.
+   * Tells every client to go elsewhere before the listener closes, and waits for them, at most {@code bound}.
+   * HTTP/2 (RFC 9113, 6.8): a GOAWAY with the largest stream id tells each client to open no new streams while every
+   * stream it already sent is still accepted; a PING round trip then proves the client has seen it, so the real GOAWAY
+   * that follows cannot refuse a stream in flight. HTTP/1.x has no such frame: the next response on each connection
+   * carries {@code Connection: close} (see InFlightRequests), so a client reusing a pooled connection is told on its
+   * answer and closes it itself. Closing an idle keep-alive connection instead races with the request a client may be
+   * sending on it, which then fails; so the drain waits for these connections to close, and closes only those that
+   * stayed unused for the whole bound.
    */
   Future<Void> announceShutdown(Vertx vertx, Duration bound) {
-    List<Future<Buffer>> pongs = new ArrayList<>();
-    for (HttpConnection c : connections) {
+    List<Future<?>> answered = new ArrayList<>();
+    connections.forEach((c, closed) -> {
       try {
         c.goAway(0, Integer.MAX_VALUE);
-        pongs.add(c.ping(Buffer.buffer("shutdown")));
+        answered.add(c.ping(Buffer.buffer("shutdown")));
       } catch (UnsupportedOperationException | IllegalStateException notHttp2) {
-        // HTTP/1.x: Connection: close does this job
+        answered.add(closed.future());
       }
-    }
-    if (pongs.isEmpty()) {
+    });
+    if (answered.isEmpty()) {
       return Future.succeededFuture();
     }
     Promise<Void> done = Promise.promise();
     long timer = vertx.setTimer(Math.max(1, bound.toMillis()), id -> done.tryComplete());
-    Future.join(pongs).onComplete(ar -> {
+    Future.join(answered).onComplete(ar -> {
       vertx.cancelTimer(timer);
       done.tryComplete();
     });
@@ -55,7 +64,7 @@ final class OpenConnections {
 
   /** Closes every open connection at once; returns how many there were. */
   Future<Integer> closeAll() {
-    List<HttpConnection> open = new ArrayList<>(connections);
+    List<HttpConnection> open = new ArrayList<>(connections.keySet());
     List<Future<Void>> closed = new ArrayList<>();
     open.forEach(c -> closed.add(c.close()));
     return Future.join(closed).map(open.size()).otherwise(open.size());

@@ -161,6 +161,38 @@ class HttpShutdownTest {
     }
   }
 
+  @Test
+  void keepAliveConnectionReusedAsTheDrainStartsIsAnsweredWithConnectionClose(Vertx vertx) throws Exception {
+    try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_DRAIN_DELAY", "500ms"));
+        Socket pooled = new Socket()) {
+      pooled.connect(new InetSocketAddress("127.0.0.1", child.httpPort), 5000);
+      pooled.setSoTimeout(10_000);
+      assertTrue(exchange(pooled).startsWith("HTTP/1.1 200"), "one request, then the connection waits in the pool");
+      // An HTTP/2 client in flight: its GOAWAY is sent once the drain has begun, so it tells the test when that is.
+      CompletableFuture<Long> goAway = new CompletableFuture<>();
+      HttpClient h2 = vertx.httpClientBuilder()
+          .with(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false))
+          .withConnectHandler(conn -> conn.goAwayHandler(ga -> goAway.complete(ga.getErrorCode())))
+          .build();
+      Future<Reply> inFlight = Http.get(h2, child.httpPort, "/delay?ms=3000");
+      Management.awaitInFlight(vertx.createHttpClient(), child.managementPort, "http", "http", 1);
+
+      child.signal("TERM");
+      goAway.get(10, TimeUnit.SECONDS);
+      // A client that takes this connection from its pool a moment into the drain (its think time, not a settling
+      // delay) must get an answer, not a connection closed under it: idle keep-alive connections are left to their
+      // clients for the drain's announce window (up to 1 s) before the server closes them.
+      Thread.sleep(200);
+      String reply = exchange(pooled);
+      assertTrue(reply.startsWith("HTTP/1.1 200"), reply);
+      assertTrue(reply.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), reply);
+      assertEquals(-1, pooled.getInputStream().read(), "after Connection: close the server closes the connection");
+
+      assertEquals(200, Await.result(inFlight).status());
+      assertEquals(0, child.awaitExit(Duration.ofSeconds(15)), child.output());
+    }
+  }
+
   /** Sends {@code GET /delay?ms=0} on a raw keep-alive connection and reads the whole response. */
   private static String exchange(Socket socket) throws IOException {
     socket.getOutputStream().write("GET /delay?ms=0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
