@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class FaultyTcpProxy implements AutoCloseable {
 
   /** How new connections are treated. */
-  public enum Mode { FORWARD, HOLD }
+  public enum Mode { FORWARD, HOLD, DROP }
 
   private final Vertx vertx;
   private final NetClient client;
@@ -70,9 +70,10 @@ public final class FaultyTcpProxy implements AutoCloseable {
     cutAll();
   }
 
-  /** Stops listening but keeps open connections: what is connected works, reconnecting fails. */
+  /** Keeps open connections working while every new one is accepted and hung up at once: reconnecting fails. */
   public void refuseNew() {
-    Await.result(server.close());
+    // Not server.close(): in Vert.x 5 that also closes the connections it accepted, which are to stay open.
+    mode = Mode.DROP;
   }
 
   /** Listens again on the same port. */
@@ -85,6 +86,10 @@ public final class FaultyTcpProxy implements AutoCloseable {
     downstream.closeHandler(v -> open.remove(downstream));
     if (mode == Mode.HOLD) {
       downstream.pause(); // accept and never answer
+      return;
+    }
+    if (mode == Mode.DROP) {
+      downstream.close(); // accept and hang up at once: every new connection fails, open ones carry on
       return;
     }
     downstream.pause();
