@@ -41,9 +41,11 @@ for a in "$@"; do
 done
 [ "$scenario_given" = 1 ] || needs_tools=1
 case " $* " in *" -h "*|*" --help "*) needs_tools=0 ;; esac
-ghz="${GRACEFUL_CACHE:-$HOME/.cache/graceful-runtime}/tools/ghz"
+ghz=""
 if [ "$needs_tools" = 1 ]; then
-  bash e2e/load/ensure-tools.sh >&2
+  tools_out=$(bash e2e/load/ensure-tools.sh)
+  echo "$tools_out" >&2
+  ghz=$(sed -n 's/^ghz-path=//p' <<<"$tools_out")
 fi
 
 cp="bench/target/classes:$(cat bench/target/classpath.txt)${BENCH_EXTRA_CLASSPATH:+:$BENCH_EXTRA_CLASSPATH}"

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Source me. Makes podman usable on a machine without a Docker engine or registry access, and builds the local
-# Java 21 base image once (cached outside the repo). Needs root for apt-get and debootstrap.
-#   GRACEFUL_CACHE   where the base rootfs and podman's config live (default ~/.cache/graceful-runtime)
+# Java 21 base image once (its root file system cached outside the repo). Needs root for apt-get and debootstrap.
+#   GRACEFUL_CACHE   where built artefacts live, keyed by version (default ~/.cache/graceful-runtime); never
+#                    configuration: podman's is e2e/podman/containers.conf, read from the repository every run
 #   BASE_IMAGE       the image name to build FROM (default localhost/graceful-base-jre21)
 set -euo pipefail
 
 GRACEFUL_CACHE="${GRACEFUL_CACHE:-$HOME/.cache/graceful-runtime}"
 BASE_IMAGE="${BASE_IMAGE:-localhost/graceful-base-jre21}"
+BASE_SUITE=trixie
+BASE_JRE=openjdk-21-jre-headless
 mkdir -p "$GRACEFUL_CACHE"
 
 ensure_packages() {
@@ -23,27 +26,22 @@ ensure_packages() {
 }
 
 configure_podman() {
-  # runc (crun fails on this VM's hybrid cgroups), cgroupfs, and ulimits within the hard limits allowed here.
-  export CONTAINERS_CONF="$GRACEFUL_CACHE/containers.conf"
-  cat > "$CONTAINERS_CONF" <<CONF
-[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-CONF
+  # The versioned file, not a copy: podman reads only the file CONTAINERS_CONF names.
+  CONTAINERS_CONF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/containers.conf"
+  export CONTAINERS_CONF
 }
 
 ensure_base_image() {
   if podman image exists "$BASE_IMAGE"; then
     return
   fi
-  local rootfs="$GRACEFUL_CACHE/rootfs-jre21"
+  # Keyed by what went into it: a change of suite or JRE builds a new one beside the old.
+  local rootfs="$GRACEFUL_CACHE/rootfs/$BASE_SUITE-$BASE_JRE"
   if [ ! -x "$rootfs/usr/bin/java" ]; then
     echo "building the Java 21 base rootfs with debootstrap (about a minute)"
     rm -rf "$rootfs"
-    debootstrap --variant=minbase --include=openjdk-21-jre-headless trixie "$rootfs" http://deb.debian.org/debian
+    mkdir -p "$(dirname "$rootfs")"
+    debootstrap --variant=minbase --include="$BASE_JRE" "$BASE_SUITE" "$rootfs" http://deb.debian.org/debian
   fi
   tar -C "$rootfs" -c . | podman import - "$BASE_IMAGE"
 }

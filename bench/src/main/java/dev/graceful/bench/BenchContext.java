@@ -133,14 +133,13 @@ public final class BenchContext {
             + java.io.File.pathSeparator + repo.resolve("runtime/target/lib") + "/*");
   }
 
-  /** The ghz binary ensure-tools.sh installs: {@code -Dbench.ghz}, else the cache. */
+  /** The ghz binary ensure-tools.sh installed, as run.sh passes it in {@code -Dbench.ghz}. */
   public String ghz() {
-    String configured = System.getProperty("bench.ghz");
-    if (configured != null) {
-      return configured;
+    String configured = System.getProperty("bench.ghz", "");
+    if (configured.isEmpty()) {
+      throw new IllegalStateException("-Dbench.ghz is not set: run the benchmark through bench/run.sh, which installs ghz");
     }
-    String cache = System.getenv().getOrDefault("GRACEFUL_CACHE", Path.of(System.getProperty("user.home"), ".cache", "graceful-runtime").toString());
-    return Path.of(cache, "tools", "ghz").toString();
+    return configured;
   }
 
   public Path proto() {

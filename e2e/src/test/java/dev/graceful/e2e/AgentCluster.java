@@ -47,9 +47,10 @@ public final class AgentCluster implements TestCluster {
     Path work = Files.createTempDirectory("graceful-e2e-");
     ControlPlane cp = ControlPlane.start(bin, work);
     KubernetesClient admin = cp.adminClient();
-    Path conf = Path.of(System.getProperty("user.home"), ".cache", "graceful-runtime", "containers.conf");
+    // The repository's file, the same one e2e/podman/env.sh names for the image builds: nothing from an earlier run.
+    Path conf = E2eEnvironment.REPO.resolve("e2e/podman/containers.conf");
     NodeAgent agent = new NodeAgent(admin, new NodeAgent.Settings("e2e-node", cp.apiPort, cp.pki.resolve("ca.crt"),
-        work, Files.exists(conf) ? conf.toString() : null)).start();
+        work, conf)).start();
     return new AgentCluster(work, cp, admin, agent);
   }
 
@@ -119,6 +120,11 @@ public final class AgentCluster implements TestCluster {
   @Override
   public String logs(String namespace, String name) {
     return agent.logs(namespace, name);
+  }
+
+  @Override
+  public List<String> takeNodeProblems() {
+    return agent.takeProblems();
   }
 
   @Override

@@ -274,9 +274,10 @@ abstract class ClusterScenarios {
     try (TestCluster.ServiceAccess service = cluster.openService("default", deployment, List.of("http", "grpc"))) {
       Map<String, Integer> ports = service.ports();
       await(() -> service.routableEndpoints() == 3, Duration.ofSeconds(30), "the service to route to 3 endpoints");
-      E2eEnvironment.script("e2e/load/ensure-tools.sh");
+      String ghz = E2eEnvironment.script("e2e/load/ensure-tools.sh").lines().filter(l -> l.startsWith("ghz-path="))
+          .map(l -> l.substring("ghz-path=".length())).findFirst().orElseThrow(() -> new IllegalStateException("ensure-tools.sh named no ghz"));
       List<ToolLoad> tools = List.of(ToolLoad.wrk(ports.get("http"), TOOL_DURATION),
-          ToolLoad.h2load(ports.get("http"), TOOL_DURATION), ToolLoad.ghz(ports.get("grpc"), TOOL_DURATION));
+          ToolLoad.h2load(ports.get("http"), TOOL_DURATION), ToolLoad.ghz(ghz, ports.get("grpc"), TOOL_DURATION));
       List<Load> loads = startLoads(vertx, ports.get("http"), ports.get("grpc"));
       Instant start = Instant.now();
       for (int round = 1; round <= 2; round++) {

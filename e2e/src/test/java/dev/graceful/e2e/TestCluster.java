@@ -107,10 +107,25 @@ public interface TestCluster extends AutoCloseable {
         && pods.size() == want && pods.stream().noneMatch(p -> p.getMetadata().getDeletionTimestamp() != null);
   }
 
-  /** Polls {@code condition} every 100 ms until it holds; past {@code timeout}, fails with the cluster's state. */
+  /**
+   * What the node could not do since the last call, each with its cause (podman's or the runtime's own output): a pod
+   * it could not start, a container that exited before its pod was deleted. Empty where the cluster cannot tell.
+   */
+  default List<String> takeNodeProblems() {
+    return List.of();
+  }
+
+  /**
+   * Polls {@code condition} every 100 ms until it holds; fails at once when the node reports a problem (a pod that will
+   * never come is not waited for), and past {@code timeout} with the cluster's state.
+   */
   default void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
+      List<String> problems = takeNodeProblems();
+      if (!problems.isEmpty()) {
+        throw new AssertionError("the node failed while waiting for " + what + ":\n" + String.join("\n", problems) + "\n" + describe());
+      }
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what + "\n" + describe());
       }

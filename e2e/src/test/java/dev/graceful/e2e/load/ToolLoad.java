@@ -55,8 +55,7 @@ public final class ToolLoad {
    * ghz paced to cover the duration: a call count at a fixed rate rather than {@code -z}, which cancels the calls in
    * flight when the window ends and reports them as Unavailable.
    */
-  public static ToolLoad ghz(int port, Duration duration) throws IOException {
-    String ghz = java.nio.file.Path.of(System.getProperty("user.home"), ".cache", "graceful-runtime", "tools", "ghz").toString();
+  public static ToolLoad ghz(String ghz, int port, Duration duration) throws IOException {
     int rps = 150;
     // The proto rather than reflection: the naive contender serves no reflection.
     String proto = dev.graceful.e2e.E2eEnvironment.REPO.resolve("runtime/src/main/proto/graceful/demo/v1/demo.proto").toString();

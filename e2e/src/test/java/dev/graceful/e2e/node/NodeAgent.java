@@ -32,9 +32,9 @@ public final class NodeAgent implements AutoCloseable {
    * @param apiPort        the API server's port on 127.0.0.1, handed to pods as KUBERNETES_SERVICE_PORT
    * @param caCertificate  the cluster CA, mounted into pods with their token
    * @param work           where pod token directories go
-   * @param containersConf podman's containers.conf (or null for the default)
+   * @param containersConf podman's containers.conf (the only one podman reads)
    */
-  public record Settings(String nodeName, int apiPort, Path caCertificate, Path work, String containersConf) {
+  public record Settings(String nodeName, int apiPort, Path caCertificate, Path work, Path containersConf) {
   }
 
   private final KubernetesClient client;
@@ -46,6 +46,8 @@ public final class NodeAgent implements AutoCloseable {
   private final Map<String, PodRunner> runners = new ConcurrentHashMap<>();
   private final List<PodTimeline> finished = new ArrayList<>();
   private final List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Problems not yet taken by {@link #takeProblems()}. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<String> untaken = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private SharedIndexInformer<Pod> informer;
   private volatile java.util.function.Consumer<String> beforeSigterm = podName -> { };
 
@@ -110,15 +112,14 @@ public final class NodeAgent implements AutoCloseable {
     String key = key(pod);
     PodRunner runner = runners.get(key);
     if (runner == null && !deleting) {
-      PodRunner created = new PodRunner(client, podman, scheduler, settings, pod, addresses.take());
+      PodRunner created = new PodRunner(client, podman, scheduler, settings, pod, addresses.take(), this::problem);
       if (runners.putIfAbsent(key, created) == null) {
         starter.execute(() -> {
           try {
             created.start();
           } catch (RuntimeException e) {
             created.startFailed();
-            problems.add("cannot start pod " + key + ": " + e);
-            LOG.severe("cannot start pod " + key + ": " + e.getMessage());
+            problem("cannot start pod " + key + ": " + e.getMessage());
           }
         });
       }
@@ -183,9 +184,24 @@ public final class NodeAgent implements AutoCloseable {
     }
   }
 
-  /** What went wrong on the node (pods that could not start), for diagnosing a failed test. */
+  private void problem(String what) {
+    LOG.severe(what);
+    problems.add(what);
+    untaken.add(what);
+  }
+
+  /** What went wrong on the node (pods that could not start, containers that exited on their own), ever. */
   public List<String> problems() {
     return List.copyOf(problems);
+  }
+
+  /** The problems since the last call, so a waiting test fails at once with their causes. */
+  public List<String> takeProblems() {
+    List<String> taken = new ArrayList<>();
+    for (String p; (p = untaken.poll()) != null; ) {
+      taken.add(p);
+    }
+    return taken;
   }
 
   /** The logs of a running pod's container, for diagnosing a failed test. */

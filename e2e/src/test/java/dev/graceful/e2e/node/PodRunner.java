@@ -53,6 +53,8 @@ final class PodRunner {
   private final Podman podman;
   private final ScheduledExecutorService scheduler;
   private final NodeAgent.Settings settings;
+  /** Where an unexpected exit is reported, with the container's output. */
+  private final java.util.function.Consumer<String> problems;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
   private final String namespace;
   private final String name;
@@ -79,7 +81,8 @@ final class PodRunner {
   private String lastStatus = "";
 
   PodRunner(KubernetesClient client, Podman podman, ScheduledExecutorService scheduler, NodeAgent.Settings settings,
-      Pod pod, PodAddresses.Pair addresses) {
+      Pod pod, PodAddresses.Pair addresses, java.util.function.Consumer<String> problems) {
+    this.problems = problems;
     this.client = client;
     this.podman = podman;
     this.scheduler = scheduler;
@@ -166,7 +169,8 @@ final class PodRunner {
     probing.cancel(false);
     writeStatus();
     if (!terminating) {
-      LOG.warning("container of " + name + " exited with " + code + ":\n" + podman.logs(container));
+      problems.accept("container of pod " + namespace + "/" + name + " exited with " + code + " before its pod was deleted:\n"
+          + podman.logs(container));
     }
   }
 

@@ -2,6 +2,8 @@ package dev.graceful.e2e.node;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -9,9 +11,12 @@ import java.util.concurrent.TimeUnit;
 /** The podman commands the node agent needs, each bounded. */
 final class Podman {
 
-  private final String containersConf;
+  private final Path containersConf;
 
-  Podman(String containersConf) {
+  Podman(Path containersConf) {
+    if (!Files.isRegularFile(containersConf)) {
+      throw new IllegalArgumentException("podman configuration " + containersConf + " does not exist");
+    }
     this.containersConf = containersConf;
   }
 
@@ -21,9 +26,7 @@ final class Podman {
     command.add("podman");
     command.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    if (containersConf != null) {
-      builder.environment().put("CONTAINERS_CONF", containersConf);
-    }
+    builder.environment().put("CONTAINERS_CONF", containersConf.toString());
     try {
       Process p = builder.start();
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
