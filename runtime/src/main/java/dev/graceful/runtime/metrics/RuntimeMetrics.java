@@ -2,17 +2,22 @@ package dev.graceful.runtime.metrics;
 
 import dev.graceful.runtime.lifecycle.Lifecycle;
 import dev.graceful.runtime.lifecycle.LifecycleState;
-import dev.graceful.runtime.server.ManagedServer;
+import dev.graceful.runtime.server.BoundServer;
+import dev.graceful.runtime.server.ServerRegistry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The runtime's own meters, next to Vert.x's HTTP metrics in the same registry:
- * {@code graceful_requests_in_flight{server}}, {@code graceful_connections_open{server}},
+ * {@code graceful_requests_in_flight{server,kind}}, {@code graceful_connections_open{server,kind}} for every server on
+ * the application's Vert.x (the runtime's under their names, the application's own under their addresses),
  * {@code graceful_lifecycle_state{state}} (1 for the current state) and
  * {@code graceful_shutdown_phase_seconds{phase}}.
  */
@@ -20,9 +25,15 @@ public final class RuntimeMetrics {
 
   private final MeterRegistry registry;
   private final Map<String, AtomicLong> phaseNanos = new ConcurrentHashMap<>();
+  private final ServerRegistry servers;
+  private final MultiGauge inFlight;
+  private final MultiGauge connections;
 
-  public RuntimeMetrics(MeterRegistry registry, Lifecycle lifecycle) {
+  public RuntimeMetrics(MeterRegistry registry, Lifecycle lifecycle, ServerRegistry servers) {
     this.registry = registry;
+    this.servers = servers;
+    this.inFlight = MultiGauge.builder("graceful.requests.in.flight").description("requests being answered").register(registry);
+    this.connections = MultiGauge.builder("graceful.connections.open").description("open client connections").register(registry);
     for (LifecycleState state : LifecycleState.values()) {
       Gauge.builder("graceful.lifecycle.state", lifecycle, l -> l.state() == state ? 1 : 0)
           .description("1 for the runtime's current lifecycle state, 0 for the others")
@@ -31,15 +42,18 @@ public final class RuntimeMetrics {
     }
   }
 
-  public void bind(ManagedServer server) {
-    Gauge.builder("graceful.requests.in.flight", server, ManagedServer::inFlightRequests)
-        .description("requests being answered")
-        .tags("server", server.name(), "kind", server.kind())
-        .register(registry);
-    Gauge.builder("graceful.connections.open", server, ManagedServer::openConnections)
-        .description("open client connections")
-        .tags("server", server.name(), "kind", server.kind())
-        .register(registry);
+  /**
+   * Re-reads the servers, which applications open and close at any time: call before each scrape. A server stays
+   * listed while it listens or still has connections.
+   */
+  public void refreshServers() {
+    List<BoundServer> active = servers.servers().stream().filter(BoundServer::active).toList();
+    inFlight.register(active.stream().map(s -> MultiGauge.Row.of(tags(s), s, BoundServer::inFlightRequests)).toList(), true);
+    connections.register(active.stream().map(s -> MultiGauge.Row.of(tags(s), s, BoundServer::openConnections)).toList(), true);
+  }
+
+  private static Tags tags(BoundServer server) {
+    return Tags.of("server", server.name(), "kind", server.kind());
   }
 
   public void recordPhase(String phase, Duration duration) {

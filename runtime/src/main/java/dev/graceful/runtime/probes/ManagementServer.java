@@ -17,11 +17,14 @@ public final class ManagementServer {
   private final Vertx vertx;
   private final HealthProbes probes;
   private final PrometheusMeterRegistry registry;
+  private final Runnable beforeScrape;
 
-  public ManagementServer(Vertx vertx, HealthProbes probes, PrometheusMeterRegistry registry) {
+  /** @param beforeScrape brings the meters up to date before each scrape (servers come and go) */
+  public ManagementServer(Vertx vertx, HealthProbes probes, PrometheusMeterRegistry registry, Runnable beforeScrape) {
     this.vertx = vertx;
     this.probes = probes;
     this.registry = registry;
+    this.beforeScrape = beforeScrape;
   }
 
   public Future<Integer> listen(String host, int port) {
@@ -29,9 +32,10 @@ public final class ManagementServer {
     router.get("/health/live").handler(HealthCheckHandler.createWithHealthChecks(probes.liveness()));
     router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(probes.readiness()));
     router.get("/health/started").handler(HealthCheckHandler.createWithHealthChecks(probes.startup()));
-    router.get("/metrics").handler(ctx -> ctx.response()
-        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        .end(registry.scrape()));
+    router.get("/metrics").handler(ctx -> {
+      beforeScrape.run();
+      ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
+    });
     return vertx.createHttpServer().requestHandler(router).listen(port, host)
         .recover(e -> Future.failedFuture(new IllegalStateException(
             "management server could not listen on " + host + ":" + port + ": "

@@ -82,7 +82,7 @@ class ForcedShutdownTest {
       Management.awaitInFlight(vertx.createHttpClient(), child.managementPort, "http", "http", 1);
       child.signal("TERM");
       assertEquals(ExitCode.SHUTDOWN_FORCED.code(), child.awaitExit(Duration.ofSeconds(3).plus(MARGIN).plusSeconds(5)), child.output());
-      assertTrue(child.output().contains("requests still in flight: GET /delay?ms=30000"), child.output());
+      assertTrue(child.output().contains("cut: GET /delay?ms=30000"), child.output());
       JsonObject summary = HttpShutdownTest.summary(child);
       assertEquals(1, summary.getInteger("connectionsForceClosed"));
       assertEquals(1, summary.getInteger("requestsInFlightAtDrainStart"));

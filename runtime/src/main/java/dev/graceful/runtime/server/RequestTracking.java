@@ -1,0 +1,257 @@
+package dev.graceful.runtime.server;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.spi.metrics.ClientMetrics;
+import io.vertx.core.spi.metrics.DatagramSocketMetrics;
+import io.vertx.core.spi.metrics.EventBusMetrics;
+import io.vertx.core.spi.metrics.HttpClientMetrics;
+import io.vertx.core.spi.metrics.HttpServerMetrics;
+import io.vertx.core.spi.metrics.PoolMetrics;
+import io.vertx.core.spi.metrics.TCPMetrics;
+import io.vertx.core.spi.metrics.VertxMetrics;
+import io.vertx.core.spi.observability.HttpRequest;
+import io.vertx.core.spi.observability.HttpResponse;
+
+/**
+ * Request tracking through Vert.x's metrics SPI: core reports every request's begin and its response's end (or the
+ * stream's reset, or the connection's loss) itself, whatever handlers the application installs, so nothing an
+ * application does can leave an entry behind (vertx-web's {@code addEndHandler} replaces a response's end handler,
+ * which is how the earlier handler-based tracking leaked). Every other metric goes to the delegate, Micrometer's
+ * when {@code GRACEFUL_VERTX_METRICS} is on.
+ */
+final class RequestTracking implements VertxMetrics {
+
+  private final ServerRegistry registry;
+  private final VertxMetrics delegate;
+
+  RequestTracking(ServerRegistry registry, VertxMetrics delegate) {
+    this.registry = registry;
+    this.delegate = delegate;
+  }
+
+  @Override
+  public HttpServerMetrics<?, ?, ?> createHttpServerMetrics(HttpServerOptions options, SocketAddress localAddress) {
+    @SuppressWarnings("unchecked")
+    HttpServerMetrics<Object, Object, Object> also = delegate == null ? null
+        : (HttpServerMetrics<Object, Object, Object>) delegate.createHttpServerMetrics(options, localAddress);
+    return new ServerRequests(registry, also);
+  }
+
+  // ---- everything else is the delegate's ----
+
+  @Override
+  public EventBusMetrics<?> createEventBusMetrics() {
+    return delegate == null ? null : delegate.createEventBusMetrics();
+  }
+
+  @Override
+  public ClientMetrics<?, ?, ?> createClientMetrics(SocketAddress remoteAddress, String type, String namespace) {
+    return delegate == null ? null : delegate.createClientMetrics(remoteAddress, type, namespace);
+  }
+
+  @Override
+  public HttpClientMetrics<?, ?, ?> createHttpClientMetrics(HttpClientOptions options) {
+    return delegate == null ? null : delegate.createHttpClientMetrics(options);
+  }
+
+  @Override
+  public TCPMetrics<?> createNetServerMetrics(NetServerOptions options, SocketAddress localAddress) {
+    return delegate == null ? null : delegate.createNetServerMetrics(options, localAddress);
+  }
+
+  @Override
+  public TCPMetrics<?> createNetClientMetrics(NetClientOptions options) {
+    return delegate == null ? null : delegate.createNetClientMetrics(options);
+  }
+
+  @Override
+  public DatagramSocketMetrics createDatagramSocketMetrics(DatagramSocketOptions options) {
+    return delegate == null ? null : delegate.createDatagramSocketMetrics(options);
+  }
+
+  @Override
+  public PoolMetrics<?, ?> createPoolMetrics(String type, String name, int maxSize) {
+    return delegate == null ? null : delegate.createPoolMetrics(type, name, maxSize);
+  }
+
+  @Override
+  public void vertxCreated(Vertx vertx) {
+    if (delegate != null) {
+      delegate.vertxCreated(vertx);
+    }
+  }
+
+  @Override
+  public boolean isMetricsEnabled() {
+    return true;
+  }
+
+  @Override
+  public void close() {
+    if (delegate != null) {
+      delegate.close();
+    }
+  }
+
+  /** One connection's state: the server it belongs to, found at its first request, and the delegate's metric. */
+  private static final class Connection {
+    final Object also;
+    BoundServer server;
+
+    Connection(Object also) {
+      this.also = also;
+    }
+  }
+
+  /** One request: the tracked entry (null when the server is not one of ours) and the delegate's metric. */
+  private record Request(BoundServer server, InFlightRequest entry, Object also) {
+  }
+
+  /** The HTTP server metrics of one listener; methods run on the connection's event loop. */
+  private static final class ServerRequests implements HttpServerMetrics<Request, Object, Connection> {
+
+    private final ServerRegistry registry;
+    private final HttpServerMetrics<Object, Object, Object> also;
+
+    ServerRequests(ServerRegistry registry, HttpServerMetrics<Object, Object, Object> also) {
+      this.registry = registry;
+      this.also = also;
+    }
+
+    @Override
+    public Connection connected(SocketAddress remoteAddress, String remoteName) {
+      return new Connection(also == null ? null : also.connected(remoteAddress, remoteName));
+    }
+
+    @Override
+    public void disconnected(Connection connection, SocketAddress remoteAddress) {
+      if (also != null) {
+        also.disconnected(connection == null ? null : connection.also, remoteAddress);
+      }
+    }
+
+    @Override
+    public Request requestBegin(Connection connection, HttpRequest request) {
+      Object alsoMetric = also == null ? null : also.requestBegin(connection == null ? null : connection.also, request);
+      if (!(request instanceof HttpServerRequest serverRequest)) {
+        return new Request(null, null, alsoMetric);
+      }
+      BoundServer server = connection == null ? null : connection.server;
+      if (server == null) {
+        server = registry.serverFor(serverRequest.connection() == null ? null : serverRequest.connection().localAddress()).orElse(null);
+        if (connection != null) {
+          connection.server = server;
+        }
+      }
+      if (server == null) {
+        return new Request(null, null, alsoMetric);
+      }
+      InFlightRequest entry = new InFlightRequest(serverRequest);
+      server.requestBegan(entry, serverRequest);
+      return new Request(server, entry, alsoMetric);
+    }
+
+    private static void ended(Request request) {
+      if (request != null && request.server() != null) {
+        request.server().requestEnded(request.entry());
+      }
+    }
+
+    @Override
+    public void requestEnd(Request request, HttpRequest httpRequest, long bytesRead) {
+      if (also != null && request != null) {
+        also.requestEnd(request.also(), httpRequest, bytesRead);
+      }
+    }
+
+    @Override
+    public void responseBegin(Request request, HttpResponse response) {
+      if (request != null && request.server() != null && response instanceof HttpServerResponse serverResponse) {
+        request.server().responseBegins(request.entry(), serverResponse);
+      }
+      if (also != null && request != null) {
+        also.responseBegin(request.also(), response);
+      }
+    }
+
+    @Override
+    public void responseEnd(Request request, HttpResponse response, long bytesWritten) {
+      ended(request);
+      if (also != null && request != null) {
+        also.responseEnd(request.also(), response, bytesWritten);
+      }
+    }
+
+    @Override
+    public void requestReset(Request request) {
+      ended(request);
+      if (also != null && request != null) {
+        also.requestReset(request.also());
+      }
+    }
+
+    @Override
+    public Object connected(Connection connection, Request request, ServerWebSocket webSocket) {
+      // The upgrade's exchange is over; the WebSocket lives on as its connection, which the drain tracks.
+      ended(request);
+      return also == null ? null : also.connected(connection == null ? null : connection.also, request == null ? null : request.also(), webSocket);
+    }
+
+    @Override
+    public void disconnected(Object webSocketMetric) {
+      if (also != null) {
+        also.disconnected(webSocketMetric);
+      }
+    }
+
+    @Override
+    public void requestRouted(Request request, String route) {
+      if (also != null && request != null) {
+        also.requestRouted(request.also(), route);
+      }
+    }
+
+    @Override
+    public Request responsePushed(Connection connection, io.vertx.core.http.HttpMethod method, String uri, HttpResponse response) {
+      Object alsoMetric = also == null ? null : also.responsePushed(connection == null ? null : connection.also, method, uri, response);
+      return new Request(null, null, alsoMetric);
+    }
+
+    @Override
+    public void bytesRead(Connection connection, SocketAddress remoteAddress, long numberOfBytes) {
+      if (also != null) {
+        also.bytesRead(connection == null ? null : connection.also, remoteAddress, numberOfBytes);
+      }
+    }
+
+    @Override
+    public void bytesWritten(Connection connection, SocketAddress remoteAddress, long numberOfBytes) {
+      if (also != null) {
+        also.bytesWritten(connection == null ? null : connection.also, remoteAddress, numberOfBytes);
+      }
+    }
+
+    @Override
+    public void exceptionOccurred(Connection connection, SocketAddress remoteAddress, Throwable t) {
+      if (also != null) {
+        also.exceptionOccurred(connection == null ? null : connection.also, remoteAddress, t);
+      }
+    }
+
+    @Override
+    public void close() {
+      if (also != null) {
+        also.close();
+      }
+    }
+  }
+}
