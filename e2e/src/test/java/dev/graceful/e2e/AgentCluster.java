@@ -135,6 +135,8 @@ public final class AgentCluster implements TestCluster {
         agent.beforeSigterm(name -> {
           if (name.equals(podName)) {
             try {
+              // Pods the controllers create meanwhile cannot get their tokens: that is the fault, not a node problem.
+              agent.apiServerDown(true);
               controlPlane.stopApiServer();
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
@@ -147,6 +149,7 @@ public final class AgentCluster implements TestCluster {
       public void restoreApiServer() throws IOException, InterruptedException {
         agent.beforeSigterm(name -> { });
         controlPlane.startApiServer();
+        agent.apiServerDown(false);
       }
     });
   }

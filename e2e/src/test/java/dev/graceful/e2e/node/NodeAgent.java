@@ -50,6 +50,7 @@ public final class NodeAgent implements AutoCloseable {
   private final java.util.concurrent.ConcurrentLinkedQueue<String> untaken = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private SharedIndexInformer<Pod> informer;
   private volatile java.util.function.Consumer<String> beforeSigterm = podName -> { };
+  private volatile boolean apiServerDown;
 
   public NodeAgent(KubernetesClient client, Settings settings) {
     this.client = client;
@@ -187,7 +188,17 @@ public final class NodeAgent implements AutoCloseable {
   private void problem(String what) {
     LOG.severe(what);
     problems.add(what);
-    untaken.add(what);
+    if (!apiServerDown) {
+      untaken.add(what);
+    }
+  }
+
+  /**
+   * The test stopped the API server on purpose: what fails on the node meanwhile (a new pod's token request) is kept
+   * for {@link #problems()} but not reported to waiting scenarios as a failure.
+   */
+  public void apiServerDown(boolean down) {
+    this.apiServerDown = down;
   }
 
   /** What went wrong on the node (pods that could not start, containers that exited on their own), ever. */

@@ -187,6 +187,8 @@ public final class KubernetesIntegration {
     String message = report.toJson().getJsonObject("phases").encode();
     if (report.forced()) {
       events.warning("ShutdownForced", "shutdown forced after " + report.total().toMillis() + " ms: " + message);
+    } else if (report.stopFailed()) {
+      events.warning("StopFailed", "a verticle failed to stop, after " + report.total().toMillis() + " ms: " + message);
     } else {
       events.normal("ShutdownCompleted", "shutdown completed in " + report.total().toMillis() + " ms: " + message);
     }

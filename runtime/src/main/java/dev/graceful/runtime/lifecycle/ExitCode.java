@@ -11,7 +11,9 @@ public enum ExitCode {
   /** A server or verticle failed to start (port taken, exception, start timeout); the others were stopped. */
   START_FAILED(3),
   /** The shutdown deadline passed or a second signal arrived: work still in flight was cut off. */
-  SHUTDOWN_FORCED(4);
+  SHUTDOWN_FORCED(4),
+  /** Every server drained in time, but a verticle's stop failed: its own work (a flush, a commit) may be lost. */
+  STOP_FAILED(5);
 
   private final int code;
 

@@ -30,8 +30,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   too) gets a GOAWAY with the largest stream id and a PING, whose answer proves the client has seen it (RFC 9113,
  *   6.8), including connections whose first request comes during the window.</li>
  *   <li>{@link #drain}: the listener closes; connections on which no request can be in flight (an HTTP connection
- *   whose first bytes never came) are closed; every other one gets Vert.x's own graceful close (HTTP/1.x after its
- *   current response, HTTP/2 a final GOAWAY and its streams run on, a NetSocket's shutdownHandler is called).</li>
+ *   whose first bytes never came) are closed; WebSockets get their closing handshake; every other one gets Vert.x's
+ *   own graceful close (HTTP/1.x after its current response, HTTP/2 a final GOAWAY with the last stream it accepted
+ *   while its streams run on, a NetSocket's shutdownHandler is called).</li>
  *   <li>{@link #cutOff}: whatever is still open is closed, counted and described.</li>
  * </ol>
  */
@@ -99,6 +100,7 @@ public final class BoundServer {
 
   // ---- fed by ListenerTransport and RequestTracking, on event loops ----
 
+  /** A new connection, registered with its event loop (and running on it). */
   void accepted(Channel channel) {
     connections.add(channel);
     channel.closeFuture().addListener(f -> {
@@ -109,7 +111,7 @@ public final class BoundServer {
     });
     if (phase == Phase.DRAINING) {
       // Accepted as the listener closed: no request has been read from it, so it is closed like one never used.
-      channel.eventLoop().execute(channel::close);
+      channel.close();
     }
   }
 
@@ -187,7 +189,7 @@ public final class BoundServer {
     for (Channel channel : connections) {
       channel.eventLoop().execute(() -> {
         switch (VertxChannels.protocol(channel, http)) {
-          case HTTP_UNDETECTED -> channel.close();
+          case HTTP_UNDETECTED, WEBSOCKET -> channel.close();
           case HTTP_2 -> {
             VertxChannels.finalGoAway(channel);
             VertxChannels.shutdown(channel, backstop);

@@ -96,9 +96,27 @@ public final class ServerRegistry {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
       if (server != null && msg instanceof Channel child) {
-        server.accepted(child);
+        // Counted once registered with its event loop: Netty may close an accepted channel that never registers
+        // without completing its close future, which would hold the drain.
+        child.pipeline().addFirst(new Registered(server));
       }
       super.channelRead(ctx, msg);
+    }
+  }
+
+  /** Hands a new connection to its server once it runs on its event loop, then leaves the pipeline. */
+  private static final class Registered extends ChannelInboundHandlerAdapter {
+
+    private final BoundServer server;
+
+    Registered(BoundServer server) {
+      this.server = server;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      ctx.pipeline().remove(this);
+      server.accepted(ctx.channel());
     }
   }
 }

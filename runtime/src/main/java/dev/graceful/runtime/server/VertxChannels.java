@@ -11,6 +11,7 @@ import io.netty.handler.codec.http2.Http2FrameListenerDecorator;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.impl.ShutdownEvent;
 import io.vertx.core.net.impl.VertxHandler;
 import java.time.Duration;
@@ -33,7 +34,9 @@ final class VertxChannels {
     HTTP_2,
     /** An HTTP server's connection whose first bytes have not arrived: no request can be in flight on it. */
     HTTP_UNDETECTED,
-    /** A NetServer's socket: the application's own protocol; Vert.x calls its shutdownHandler. */
+    /** A WebSocket: closing it sends the close frame and waits for the client's (Vert.x's closing handshake). */
+    WEBSOCKET,
+    /** A NetServer's socket: the application's own protocol; Vert.x's shutdown calls its shutdownHandler. */
     TCP
   }
 
@@ -49,13 +52,16 @@ final class VertxChannels {
     if (handler instanceof Http2ConnectionHandler) {
       return Protocol.HTTP_2;
     }
+    Object connection = handler instanceof VertxHandler<?> vertx ? vertx.getConnection() : null;
+    if (connection instanceof HttpConnection) {
+      return Protocol.HTTP_1;
+    }
     if (!httpServer) {
       return Protocol.TCP;
     }
-    if (handler instanceof VertxHandler<?> vertx && vertx.getConnection() instanceof HttpConnection) {
-      return Protocol.HTTP_1;
-    }
-    return Protocol.HTTP_UNDETECTED;
+    // An HTTP server starts every connection as a NetSocket and swaps the handler once it knows the protocol; what
+    // is neither that nor HTTP is an upgraded WebSocket.
+    return connection == null || connection instanceof NetSocket ? Protocol.HTTP_UNDETECTED : Protocol.WEBSOCKET;
   }
 
   /**

@@ -69,7 +69,12 @@ public final class DrainServers implements ShutdownPhase {
         outcomes.complete(servers.stream().map(s -> s.cutOff(atStart.get(s))).toList());
       }
     });
-    Future.join(servers.stream().map(s -> s.announce(timers, announce)).toList())
+    List<Future<Void>> announced = servers.stream().map(s -> s.announce(timers, announce)).toList();
+    LOG.info("drain: told the clients of " + servers.size() + " server(s) to go away ("
+        + servers.stream().mapToInt(BoundServer::openConnections).sum() + " connection(s), "
+        + atStart.values().stream().mapToInt(Integer::intValue).sum() + " request(s) in flight); waiting up to "
+        + announce.toMillis() + " ms for them to close or answer");
+    Future.join(announced)
         .transform(ar -> Future.join(servers.stream().map(s -> s.drain(timeout.plus(BACKSTOP))).toList()))
         .onComplete(ar -> {
           if (decided.compareAndSet(false, true)) {

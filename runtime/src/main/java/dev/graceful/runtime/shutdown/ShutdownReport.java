@@ -7,13 +7,23 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * How a shutdown went: per-phase durations and facts, and whether anything was cut off.
+ * How a shutdown went: per-phase durations and facts, and whether anything was cut off or failed.
  *
  * @param phases   phase name to its duration and details, in the order they ran
  * @param total    first signal to the end of the last phase
  * @param forced   true when a phase hit its cutoff or a second signal forced the shutdown
  */
 public record ShutdownReport(Map<String, PhaseRecord> phases, Duration total, boolean forced) {
+
+  /** A verticle's stop failed (and nothing was forced, which takes precedence). */
+  public boolean stopFailed() {
+    return phases.values().stream().anyMatch(r -> r.result().failed());
+  }
+
+  /** {@code clean}, {@code forced} or {@code stop-failed}. */
+  public String outcome() {
+    return forced ? "forced" : stopFailed() ? "stop-failed" : "clean";
+  }
 
   public ShutdownReport {
     phases = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(phases));
@@ -24,7 +34,7 @@ public record ShutdownReport(Map<String, PhaseRecord> phases, Duration total, bo
   }
 
   public ExitCode exitCode() {
-    return forced ? ExitCode.SHUTDOWN_FORCED : ExitCode.CLEAN;
+    return forced ? ExitCode.SHUTDOWN_FORCED : stopFailed() ? ExitCode.STOP_FAILED : ExitCode.CLEAN;
   }
 
   /** A detail reported by a phase, e.g. {@code detail("drain", "requestsInFlightAtStart")}; null when absent. */
@@ -36,15 +46,18 @@ public record ShutdownReport(Map<String, PhaseRecord> phases, Duration total, bo
   /** The single structured line logged at the end of a shutdown. */
   public JsonObject toJson() {
     JsonObject perPhase = new JsonObject();
-    phases.forEach((name, r) -> perPhase.put(name, new JsonObject()
-        .put("ms", r.duration().toMillis())
-        .put("cutOff", r.result().cutOff())
-        .mergeIn(r.result().details())));
+    phases.forEach((name, r) -> {
+      JsonObject phase = new JsonObject().put("ms", r.duration().toMillis()).put("cutOff", r.result().cutOff());
+      if (r.result().failed()) {
+        phase.put("failed", true);
+      }
+      perPhase.put(name, phase.mergeIn(r.result().details()));
+    });
     Object inFlight = detail("drain", "requestsInFlightAtStart");
     Object forcedConnections = detail("drain", "connectionsForceClosed");
     return new JsonObject()
         .put("event", "shutdown-complete")
-        .put("outcome", forced ? "forced" : "clean")
+        .put("outcome", outcome())
         .put("exitCode", exitCode().code())
         .put("totalMs", total.toMillis())
         .put("requestsInFlightAtDrainStart", inFlight == null ? 0 : inFlight)

@@ -47,17 +47,29 @@ public final class StopVerticles implements ShutdownPhase {
     lifecycle.moveTo(LifecycleState.STOPPING);
     Set<String> stopping = ConcurrentHashMap.newKeySet();
     stopping.addAll(deploymentNames.keySet());
+    JsonArray failures = new JsonArray();
     List<Future<Void>> undeployed = deploymentNames.keySet().stream()
         .map(id -> vertx.undeploy(id).onComplete(ar -> {
           stopping.remove(id);
           if (ar.failed()) {
-            LOG.warning("verticle " + deploymentNames.get(id) + " failed to stop: " + ar.cause());
+            String cause = String.valueOf(ar.cause().getMessage() != null ? ar.cause().getMessage() : ar.cause());
+            LOG.warning("verticle " + deploymentNames.get(id) + " failed to stop: " + cause);
+            synchronized (failures) {
+              failures.add(new JsonObject().put("verticle", deploymentNames.get(id)).put("cause", cause));
+            }
           }
         }))
         .toList();
     Promise<PhaseResult> result = Promise.promise();
-    Future.join(undeployed).onComplete(ar -> result.tryComplete(
-        PhaseResult.completed(new JsonObject().put("verticles", deploymentNames.size()))));
+    Future.join(undeployed).onComplete(ar -> {
+      JsonObject details = new JsonObject().put("verticles", deploymentNames.size());
+      synchronized (failures) {
+        if (!failures.isEmpty()) {
+          details.put("failedToStop", failures.copy());
+        }
+        result.tryComplete(new PhaseResult(false, !failures.isEmpty(), details));
+      }
+    });
     budget.cutoff(Duration.ZERO).onComplete(ar -> {
       if (result.future().isComplete()) {
         return;

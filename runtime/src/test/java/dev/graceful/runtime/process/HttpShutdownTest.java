@@ -193,20 +193,8 @@ class HttpShutdownTest {
     }
   }
 
-  /** Sends {@code GET /delay?ms=0} on a raw keep-alive connection and reads the whole response. */
   private static String exchange(Socket socket) throws IOException {
-    socket.getOutputStream().write("GET /delay?ms=0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-    InputStream in = socket.getInputStream();
-    StringBuilder head = new StringBuilder();
-    while (!head.toString().endsWith("\r\n\r\n")) {
-      int b = in.read();
-      assertTrue(b >= 0, "connection closed mid-response: " + head);
-      head.append((char) b);
-    }
-    Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
-    assertTrue(length.find(), head.toString());
-    byte[] body = in.readNBytes(Integer.parseInt(length.group(1)));
-    return head + new String(body, StandardCharsets.US_ASCII);
+    return Http.exchange(socket, "/delay?ms=0");
   }
 
   static JsonObject summary(ChildRuntime child) {

@@ -4,6 +4,10 @@ import io.vertx.core.Future;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -23,6 +27,26 @@ public final class Http {
     return client.request(HttpMethod.GET, port, "127.0.0.1", uri)
         .compose(req -> req.send())
         .compose(resp -> resp.body().map(body -> new Reply(resp.statusCode(), resp.getHeader("connection"), body.toString())));
+  }
+
+  /** Sends {@code GET uri} on a raw keep-alive HTTP/1.1 connection and reads the whole response (head and body). */
+  public static String exchange(Socket socket, String uri) throws IOException {
+    socket.getOutputStream().write(("GET " + uri + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    InputStream in = socket.getInputStream();
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("connection closed mid-response: " + head);
+      }
+      head.append((char) b);
+    }
+    Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+    if (!length.find()) {
+      throw new IOException("no content-length: " + head);
+    }
+    byte[] body = in.readNBytes(Integer.parseInt(length.group(1)));
+    return head + new String(body, StandardCharsets.ISO_8859_1);
   }
 
   /** True when a new TCP connection to the port is accepted. */
