@@ -74,9 +74,17 @@ public final class AgentCluster implements TestCluster {
     ImageRef ref = switch (image) {
       case RUNTIME -> new ImageRef("localhost/graceful-runtime", "e2e");
       case NAIVE -> new ImageRef("localhost/naive-vertx", "e2e");
+      case UNCHANGED_APP -> new ImageRef("localhost/unchanged-vertx-app", "e2e");
     };
-    String script = image == Image.RUNTIME ? "e2e/podman/build-image.sh" : "e2e/podman/build-naive-image.sh";
-    E2eEnvironment.script(script, ref.repository() + ":" + ref.tag());
+    String name = ref.repository() + ":" + ref.tag();
+    switch (image) {
+      case RUNTIME -> E2eEnvironment.script("e2e/podman/build-image.sh", name);
+      case NAIVE -> E2eEnvironment.script("e2e/podman/build-naive-image.sh", name);
+      case UNCHANGED_APP -> {
+        ImageRef runtime = image(Image.RUNTIME);
+        E2eEnvironment.script("e2e/podman/build-unchanged-app-image.sh", name, runtime.repository() + ":" + runtime.tag());
+      }
+    }
     return ref;
   }
 

@@ -91,6 +91,11 @@ abstract class ClusterScenarios {
         .call();
   }
 
+  /** Removes a release whose scenario is over, so its pods do not take the small machine's CPU from the next ones. */
+  private void uninstall(String release) {
+    Helm.uninstall(release).withNamespace("default").withKubeConfig(cluster.kubeconfig()).call();
+  }
+
   private List<Pod> pods(String release) {
     return cluster.pods("default", release);
   }
@@ -188,6 +193,7 @@ abstract class ClusterScenarios {
   void rollingRestartsUnderLoadFailNoRequest() throws Exception {
     install("rolled", true, 3);
     Rollouts result = rolloutsUnderLoad("rolled", "");
+    uninstall("rolled");
     for (Load load : result.loads()) {
       assertTrue(load.ok() > 0, load.toString());
       assertEquals(0, load.failed(), load + "\n" + String.join("\n", load.timeline()));
@@ -200,6 +206,34 @@ abstract class ClusterScenarios {
 
   @Test
   @Order(5)
+  void anUnchangedVertxAppOnTheBaseImageFailsNoRequestEither() throws Exception {
+    // The naive server's routes as a plain verticle with its own servers, started through GRACEFUL_VERTICLES: the
+    // runtime drains servers it did not create.
+    install("unchanged", cluster.image(TestCluster.Image.UNCHANGED_APP), true, 3);
+    Rollouts result = rolloutsUnderLoad("unchanged", "unchanged app ");
+    uninstall("unchanged");
+    for (Load load : result.loads()) {
+      assertTrue(load.ok() > 0, load.toString());
+      assertEquals(0, load.failed(), load + "\n" + String.join("\n", load.timeline()));
+    }
+    for (ToolLoad tool : result.tools()) {
+      assertTrue(tool.ok() > 0, tool.toString());
+      assertEquals(0, tool.failed(), tool.toString());
+    }
+    for (PodTimeline t : cluster.terminated()) {
+      if (t.pod().contains("/unchanged-")) {
+        JsonObject summary = summary(t);
+        assertEquals("clean", summary.getString("outcome"), summary.encode());
+        List<String> servers = summary.getJsonObject("phases").getJsonObject("drain").getJsonArray("servers").stream()
+            .map(o -> ((JsonObject) o).getString("server")).toList();
+        assertTrue(servers.stream().anyMatch(s -> s.endsWith(":8080")) && servers.stream().anyMatch(s -> s.endsWith(":9090")),
+            "the report lists the application's own servers: " + servers);
+      }
+    }
+  }
+
+  @Test
+  @Order(6)
   void theProofCanFailANaiveServerLosesRequestsUnderTheSameRollout() throws Exception {
     install("naive", cluster.image(TestCluster.Image.NAIVE), false, 3);
     Rollouts result = rolloutsUnderLoad("naive", "naive ");
@@ -209,7 +243,7 @@ abstract class ClusterScenarios {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void shortGracePeriodStillFinishesTheRequestInFlight() throws Exception {
     install("short", true, 1);
     await(() -> pods("short").size() == 1 && ready(pods("short").get(0)), Duration.ofSeconds(120), "1 ready pod");
@@ -344,7 +378,7 @@ abstract class ClusterScenarios {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void withoutItsRoleThePodStillDrainsAndExitsByItsDeadline() throws Exception {
     install("norole", false, 1);
     await(() -> pods("norole").size() == 1 && ready(pods("norole").get(0)), Duration.ofSeconds(120), "1 ready pod");
@@ -361,7 +395,7 @@ abstract class ClusterScenarios {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void withTheApiServerStoppedThePodStillDrainsAndExitsByItsDeadline() throws Exception {
     TestCluster.ApiServerFaults faults = cluster.apiServerFaults().orElse(null);
     Assumptions.assumeTrue(faults != null, cluster.name() + " cannot stop its API server apart from its kubelet");

@@ -149,10 +149,19 @@ public final class K3sCluster implements TestCluster {
     ImageRef ref = switch (image) {
       case RUNTIME -> new ImageRef("docker.io/library/graceful-runtime", "k3s");
       case NAIVE -> new ImageRef("docker.io/library/naive-vertx", "k3s");
+      case UNCHANGED_APP -> new ImageRef("docker.io/library/unchanged-vertx-app", "k3s");
     };
     String name = ref.repository() + ":" + ref.tag();
-    String script = image == Image.RUNTIME ? "e2e/podman/build-image.sh" : "e2e/podman/build-naive-image.sh";
-    ProcessBuilder build = new ProcessBuilder("bash", script, name).directory(E2eEnvironment.REPO.toFile()).inheritIO();
+    List<String> command = new ArrayList<>(List.of("bash"));
+    switch (image) {
+      case RUNTIME -> command.addAll(List.of("e2e/podman/build-image.sh", name));
+      case NAIVE -> command.addAll(List.of("e2e/podman/build-naive-image.sh", name));
+      case UNCHANGED_APP -> {
+        ImageRef runtime = image(Image.RUNTIME);
+        command.addAll(List.of("e2e/podman/build-unchanged-app-image.sh", name, runtime.repository() + ":" + runtime.tag()));
+      }
+    }
+    ProcessBuilder build = new ProcessBuilder(command).directory(E2eEnvironment.REPO.toFile()).inheritIO();
     build.environment().put("GRACEFUL_IMAGE_ENGINE", "docker");
     run(build, "building " + name);
     Path tar = Files.createTempFile("image-", ".tar");

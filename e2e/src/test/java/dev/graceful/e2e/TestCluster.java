@@ -25,7 +25,9 @@ public interface TestCluster extends AutoCloseable {
     /** The project's Dockerfile: the runtime with its demo. */
     RUNTIME,
     /** e2e/naive-server: the demo on plain Vert.x with vertx.close() on SIGTERM. */
-    NAIVE
+    NAIVE,
+    /** The naive server's routes as a plain verticle with its own servers, on the runtime's image (GRACEFUL_VERTICLES). */
+    UNCHANGED_APP
   }
 
   /** Where an image is, as the chart's {@code image.*} values. */

@@ -22,6 +22,8 @@ public record Contender(String name, Kind kind, String goContender, int preStopS
     RUNTIME,
     /** The demo on plain Vert.x with vertx.close() on SIGTERM (e2e/naive-server). */
     PLAIN_VERTX,
+    /** The naive server's routes as a plain verticle on the runtime's image, through GRACEFUL_VERTICLES. */
+    UNCHANGED_APP,
     /** A Go server from bench/contenders/{goContender}. */
     GO
   }
@@ -48,6 +50,14 @@ public record Contender(String name, Kind kind, String goContender, int preStopS
   public static Contender runtimeWithReadinessGate() {
     return new Contender("graceful-runtime+readiness-gate", Kind.RUNTIME, null, 0, Set.of(Protocol.values()),
         Map.of("readinessGate.enabled", "true"));
+  }
+
+  /**
+   * An existing Vert.x application, unchanged (its own servers, no runtime API, no shutdown hook), on the runtime's
+   * base image: the runtime must drain servers it did not create.
+   */
+  public static Contender unchangedApp() {
+    return new Contender("unchanged-vertx-app", Kind.UNCHANGED_APP, null, 0, Set.of(Protocol.values()), Map.of());
   }
 
   public static Contender plainVertx(int preStopSeconds) {

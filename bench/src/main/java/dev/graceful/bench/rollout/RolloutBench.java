@@ -59,6 +59,7 @@ public final class RolloutBench {
     return switch (contender.kind()) {
       case RUNTIME -> java.util.Optional.of(cluster.image(TestCluster.Image.RUNTIME));
       case PLAIN_VERTX -> java.util.Optional.of(cluster.image(TestCluster.Image.NAIVE));
+      case UNCHANGED_APP -> java.util.Optional.of(cluster.image(TestCluster.Image.UNCHANGED_APP));
       case GO -> goImage(contender.goContender());
     };
   }

@@ -32,7 +32,7 @@ public final class RolloutScenario implements Scenario {
 
   static List<Contender> contenders() {
     Set<Contender.Protocol> http = Set.of(Contender.Protocol.HTTP1, Contender.Protocol.HTTP2);
-    return List.of(Contender.runtime(), Contender.runtimeWithReadinessGate(), Contender.plainVertx(0), Contender.plainVertx(5), Contender.plainVertx(15),
+    return List.of(Contender.runtime(), Contender.runtimeWithReadinessGate(), Contender.unchangedApp(), Contender.plainVertx(0), Contender.plainVertx(5), Contender.plainVertx(15),
         Contender.go("go-nethttp", 0, http), Contender.go("go-nethttp", 5, http),
         Contender.go("go-graceful", 0, Set.of(Contender.Protocol.HTTP1)));
   }

@@ -90,6 +90,11 @@ public final class BoundServer {
     return inFlight.size();
   }
 
+  /** The open connections themselves, for tests of the drain's effect on each. */
+  Set<Channel> channels() {
+    return Set.copyOf(connections);
+  }
+
   boolean accepts(SocketAddress local) {
     Optional<InetSocketAddress> bound = address();
     if (bound.isEmpty() || local.port() != bound.get().getPort()) {

@@ -184,6 +184,26 @@ class ApplicationServersTest {
   }
 
   @Test
+  void clientTextInTheCutListIsEscaped(Vertx vertx) throws Exception {
+    int port = FreePorts.next();
+    try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_VERTICLES", PlainHttpVerticle.class.getName(),
+        "PLAIN_HTTP_PORT", String.valueOf(port), "GRACEFUL_SHUTDOWN_TIMEOUT", "2s", "GRACEFUL_DRAIN_DELAY", "0",
+        "GRACEFUL_STOP_TIMEOUT", "500ms"));
+        Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+      // A terminal escape sequence in the URI: raw in a log it would recolour (or rewrite) an operator's terminal.
+      socket.getOutputStream().write("GET /?ms=60000&x=\u001b[31mred HTTP/1.1\r\nHost: x\r\n\r\n"
+          .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      Management.awaitInFlight(vertx.createHttpClient(), child.managementPort, "http", address(port), 1);
+      child.signal("TERM");
+      assertEquals(ExitCode.SHUTDOWN_FORCED.code(), child.awaitExit(Duration.ofSeconds(10)), child.output());
+      String cutLine = child.awaitLine("drain cut off");
+      assertTrue(cutLine.contains("x=\\x1b[31mred"), cutLine);
+      assertFalse(child.output().contains("\u001b"), "a raw ESC reached the log");
+    }
+  }
+
+  @Test
   void blockedEventLoopCannotHoldTheDrainOrLoseTheReport(Vertx vertx) {
     int port = FreePorts.next();
     try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_VERTICLES", BlockingHttpVerticle.class.getName(),
