@@ -150,6 +150,10 @@ public final class GracefulRuntime {
     }
     units.addAll(builder.verticles);
     lifecycle.onChange(state -> LOG.info("lifecycle: " + state));
+    if (!io.vertx.core.spi.metrics.Metrics.METRICS_ENABLED) {
+      LOG.warning("-Dvertx.disableMetrics=true turns off Vert.x's metrics SPI, and with it the runtime's request tracking: "
+          + "no requests in flight in /metrics and the report, no Connection: close on answers during the drain; remove it");
+    }
   }
 
   public static Builder builder() {

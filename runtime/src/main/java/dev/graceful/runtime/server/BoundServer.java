@@ -2,16 +2,18 @@ package dev.graceful.runtime.server;
 
 import dev.graceful.runtime.server.VertxChannels.Protocol;
 import io.netty.channel.Channel;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.HttpVersion;
-import io.vertx.core.net.SocketAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,10 +31,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *   so a client reusing a pooled connection is told on its answer and closes it itself; every HTTP/2 connection (gRPC
  *   too) gets a GOAWAY with the largest stream id and a PING, whose answer proves the client has seen it (RFC 9113,
  *   6.8), including connections whose first request comes during the window.</li>
- *   <li>{@link #drain}: the listener closes; connections on which no request can be in flight (an HTTP connection
- *   whose first bytes never came) are closed; WebSockets get their closing handshake; every other one gets Vert.x's
- *   own graceful close (HTTP/1.x after its current response, HTTP/2 a final GOAWAY with the last stream it accepted
- *   while its streams run on, a NetSocket's shutdownHandler is called).</li>
+ *   <li>{@link #drain}: the listener closes; connections on which no request has begun are closed; WebSockets get
+ *   their closing handshake; every other one gets Vert.x's own graceful close (HTTP/1.x after its current response,
+ *   HTTP/2 a final GOAWAY with the last stream it accepted while its streams run on, a NetSocket's shutdownHandler is
+ *   called, an upgraded or CONNECT tunnel included).</li>
  *   <li>{@link #cutOff}: whatever is still open is closed, counted and described.</li>
  * </ol>
  */
@@ -43,16 +45,17 @@ public final class BoundServer {
   private final ServerRegistry registry;
   private final Channel listener;
   private final boolean http;
-  private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
-  private final Map<InFlightRequest, Boolean> inFlight = new ConcurrentHashMap<>();
-  private final Set<HttpConnection> announced = ConcurrentHashMap.newKeySet();
+  private final Map<Channel, TrackedConnection> connections = new ConcurrentHashMap<>();
   private final Promise<Void> drained = Promise.promise();
   private volatile Phase phase = Phase.SERVING;
+  /** The runtime's own server on this listener, once its listen() succeeded. */
+  private volatile ServerSpec own;
 
   BoundServer(ServerRegistry registry, Channel listener, boolean http) {
     this.registry = registry;
     this.listener = listener;
     this.http = http;
+    listener.closeFuture().addListener(f -> forgetIfDone());
   }
 
   /** The bound address; empty before the bind completes, after a failed one, or for a domain socket. */
@@ -62,24 +65,35 @@ public final class BoundServer {
 
   /** The runtime's name for its own servers, else the address the application bound ({@code 0.0.0.0:8081}). */
   public String name() {
-    Optional<InetSocketAddress> address = address();
-    return address.flatMap(a -> registry.ownServer(a.getPort())).map(ServerSpec::name)
-        .orElseGet(() -> address.map(a -> a.getAddress().getHostAddress() + ":" + a.getPort()).orElse("unbound"));
+    ServerSpec spec = own;
+    if (spec != null) {
+      return spec.name();
+    }
+    SocketAddress bound = listener.localAddress();
+    if (bound instanceof InetSocketAddress a) {
+      return a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+    return bound instanceof DomainSocketAddress d ? "unix:" + d.path() : "unbound";
   }
 
   /** {@code http} or {@code grpc} for the runtime's servers; {@code http} or {@code tcp} for the application's. */
   public String kind() {
-    return address().flatMap(a -> registry.ownServer(a.getPort())).map(ServerSpec::kind).orElse(http ? "http" : "tcp");
+    ServerSpec spec = own;
+    return spec != null ? spec.kind() : http ? "http" : "tcp";
   }
 
   /** True for servers the runtime created itself (the demo's, the builder's). */
   public boolean own() {
-    return address().flatMap(a -> registry.ownServer(a.getPort())).isPresent();
+    return own != null;
   }
 
-  /** Bound, or it has connections left to drain. */
+  void own(ServerSpec spec) {
+    this.own = spec;
+  }
+
+  /** Still open (bound, or binding), or it has connections left to drain. */
   public boolean active() {
-    return listener.isActive() || !connections.isEmpty();
+    return listener.isOpen() || !connections.isEmpty();
   }
 
   public int openConnections() {
@@ -87,32 +101,48 @@ public final class BoundServer {
   }
 
   public int inFlightRequests() {
-    return inFlight.size();
+    int n = 0;
+    for (TrackedConnection c : connections.values()) {
+      n += c.inFlight.size();
+    }
+    return n;
   }
 
   /** The open connections themselves, for tests of the drain's effect on each. */
   Set<Channel> channels() {
-    return Set.copyOf(connections);
+    return Set.copyOf(connections.keySet());
   }
 
-  boolean accepts(SocketAddress local) {
-    Optional<InetSocketAddress> bound = address();
-    if (bound.isEmpty() || local.port() != bound.get().getPort()) {
-      return false;
+  /** Phases only move forward: a cutoff that fires before the drain begins is not undone by it. */
+  private synchronized void advance(Phase to) {
+    if (to.ordinal() > phase.ordinal()) {
+      phase = to;
     }
-    return bound.get().getAddress().isAnyLocalAddress() || bound.get().getAddress().getHostAddress().equals(local.hostAddress());
+  }
+
+  /** A closed listener with no connections left is of no more interest to the registry (the report has its copy). */
+  private void forgetIfDone() {
+    if (!listener.isOpen() && connections.isEmpty()) {
+      registry.forget(this);
+    }
   }
 
   // ---- fed by ListenerTransport and RequestTracking, on event loops ----
 
   /** A new connection, registered with its event loop (and running on it). */
   void accepted(Channel channel) {
-    connections.add(channel);
+    TrackedConnection connection = new TrackedConnection(this, channel);
+    channel.attr(TrackedConnection.KEY).set(connection);
+    connections.put(channel, connection);
     channel.closeFuture().addListener(f -> {
       connections.remove(channel);
+      // Vert.x reports every request's end or reset; whatever it could not (a last write cancelled with the
+      // connection) goes with the connection rather than stay counted for ever.
+      connection.inFlight.clear();
       if (phase == Phase.DRAINING && connections.isEmpty()) {
         drained.tryComplete();
       }
+      forgetIfDone();
     });
     if (phase == Phase.DRAINING) {
       // Accepted as the listener closed: no request has been read from it, so it is closed like one never used.
@@ -120,21 +150,30 @@ public final class BoundServer {
     }
   }
 
-  void requestBegan(InFlightRequest entry, HttpServerRequest request) {
-    inFlight.put(entry, Boolean.TRUE);
-    if (phase != Phase.SERVING && entry.http2()) {
-      announce(request.connection()); // a connection opened during the window: its first stream is accepted
+  void requestBegan(TrackedConnection connection, InFlightRequest entry, HttpServerRequest request) {
+    connection.sawRequest = true;
+    connection.inFlight.add(entry);
+    if (phase != Phase.SERVING && entry.http2() && !connection.announced) {
+      // A connection opened during the window: its first stream is accepted, and it is told like the others.
+      connection.announced = true;
+      announce(request.connection());
     }
   }
 
-  void responseBegins(InFlightRequest entry, HttpServerResponse response) {
-    if (phase != Phase.SERVING && !entry.http2()) {
+  void responseBegins(InFlightRequest entry, HttpServerRequest request, HttpServerResponse response) {
+    if (phase != Phase.SERVING && !entry.http2() && !switchesProtocol(request, response)) {
       entry.askToClose(response);
     }
   }
 
-  void requestEnded(InFlightRequest entry) {
-    inFlight.remove(entry);
+  /** A 101, a CONNECT's answer, an upgrade: the connection becomes a tunnel, which {@code Connection: close} would break. */
+  private static boolean switchesProtocol(HttpServerRequest request, HttpServerResponse response) {
+    return response.getStatusCode() == 101 || request.method() == HttpMethod.CONNECT
+        || response.headers().contains(HttpHeaders.UPGRADE);
+  }
+
+  void requestEnded(TrackedConnection connection, InFlightRequest entry) {
+    connection.inFlight.remove(entry);
   }
 
   // ---- the drain ----
@@ -144,14 +183,22 @@ public final class BoundServer {
    * HTTP/1.x clients have closed their connections, or after {@code bound}.
    */
   public Future<Void> announce(Vertx timers, Duration bound) {
-    phase = Phase.ANNOUNCING; // from now on HTTP/1.x answers carry Connection: close (see responseBegins)
+    advance(Phase.ANNOUNCING); // from now on HTTP/1.x answers carry Connection: close (see responseBegins)
     List<Future<?>> answered = new ArrayList<>();
-    for (Channel channel : connections) {
+    for (TrackedConnection connection : connections.values()) {
       Promise<Void> done = Promise.promise();
       answered.add(done.future());
+      Channel channel = connection.channel;
       channel.eventLoop().execute(() -> {
         switch (VertxChannels.protocol(channel, http)) {
-          case HTTP_2 -> VertxChannels.announceHttp2(channel).onComplete(ar -> done.tryComplete());
+          case HTTP_2 -> {
+            if (connection.announced) {
+              done.tryComplete();
+            } else {
+              connection.announced = true;
+              VertxChannels.announceHttp2(channel).onComplete(ar -> done.tryComplete());
+            }
+          }
           // HTTP/1.x: the client closes once it has read an answer with Connection: close.
           case HTTP_1 -> channel.closeFuture().addListener(f -> done.tryComplete());
           default -> done.tryComplete();
@@ -170,17 +217,13 @@ public final class BoundServer {
     return done.future();
   }
 
-  /** GOAWAY with the largest stream id, then a PING; once per connection. Event loop of the connection. */
-  private Future<?> announce(HttpConnection connection) {
-    // Only during the drain, one entry per HTTP/2 connection: bounded by the connections open then.
-    if (!announced.add(connection)) {
-      return Future.succeededFuture();
-    }
+  /** GOAWAY with the largest stream id, then a PING, through Vert.x's connection. Event loop of the connection. */
+  private static void announce(HttpConnection connection) {
     try {
       connection.goAway(0, Integer.MAX_VALUE);
-      return connection.ping(Buffer.buffer("shutdown"));
+      connection.ping(Buffer.buffer("shutdown"));
     } catch (RuntimeException closing) {
-      return Future.succeededFuture();
+      // going already
     }
   }
 
@@ -189,12 +232,22 @@ public final class BoundServer {
    * is closed. {@code backstop} is when Vert.x closes what is left by itself: later than the runtime's cutoff.
    */
   public Future<Void> drain(Duration backstop) {
-    phase = Phase.DRAINING;
+    advance(Phase.DRAINING);
     listener.close();
-    for (Channel channel : connections) {
+    for (TrackedConnection connection : connections.values()) {
+      Channel channel = connection.channel;
       channel.eventLoop().execute(() -> {
         switch (VertxChannels.protocol(channel, http)) {
-          case HTTP_UNDETECTED, WEBSOCKET -> channel.close();
+          // No request has begun on it (no byte, or a head still incomplete): nothing to finish. After a request it
+          // is an upgraded or CONNECT tunnel, the application's own protocol: told like a NetSocket.
+          case HTTP_UNDETECTED -> {
+            if (connection.sawRequest) {
+              VertxChannels.shutdown(channel, backstop);
+            } else {
+              channel.close();
+            }
+          }
+          case WEBSOCKET -> channel.close();
           case HTTP_2 -> {
             VertxChannels.finalGoAway(channel);
             VertxChannels.shutdown(channel, backstop);
@@ -211,19 +264,22 @@ public final class BoundServer {
 
   /**
    * Step 3, at the deadline: closes every connection still open; returns what was cut, one line per request in
-   * flight (or per connection, where no request is known: a NetSocket, a WebSocket).
+   * flight, or per connection where no request is known (a NetSocket, a WebSocket, a tunnel).
    */
   public DrainOutcome cutOff(int inFlightAtStart) {
-    phase = Phase.DRAINING;
+    advance(Phase.DRAINING);
     listener.close();
-    List<Channel> open = new ArrayList<>(connections);
+    List<TrackedConnection> open = new ArrayList<>(connections.values());
     long now = System.nanoTime();
     List<String> cut = new ArrayList<>();
-    inFlight.keySet().forEach(r -> cut.add(r.describe(now)));
-    if (cut.isEmpty()) {
-      open.forEach(c -> cut.add(kind() + " connection from " + LogText.escape(String.valueOf(c.remoteAddress()))));
+    for (TrackedConnection connection : open) {
+      if (connection.inFlight.isEmpty()) {
+        cut.add(kind() + " connection from " + LogText.escape(String.valueOf(connection.channel.remoteAddress())));
+      } else {
+        connection.inFlight.forEach(r -> cut.add(r.describe(now)));
+      }
     }
-    open.forEach(Channel::close);
+    open.forEach(c -> c.channel.close());
     return new DrainOutcome(name(), kind(), inFlightAtStart, open.size(), cut);
   }
 }

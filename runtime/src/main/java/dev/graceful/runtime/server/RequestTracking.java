@@ -10,6 +10,7 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.spi.metrics.ClientMetrics;
 import io.vertx.core.spi.metrics.DatagramSocketMetrics;
 import io.vertx.core.spi.metrics.EventBusMetrics;
@@ -30,11 +31,9 @@ import io.vertx.core.spi.observability.HttpResponse;
  */
 final class RequestTracking implements VertxMetrics {
 
-  private final ServerRegistry registry;
   private final VertxMetrics delegate;
 
-  RequestTracking(ServerRegistry registry, VertxMetrics delegate) {
-    this.registry = registry;
+  RequestTracking(VertxMetrics delegate) {
     this.delegate = delegate;
   }
 
@@ -43,7 +42,7 @@ final class RequestTracking implements VertxMetrics {
     @SuppressWarnings("unchecked")
     HttpServerMetrics<Object, Object, Object> also = delegate == null ? null
         : (HttpServerMetrics<Object, Object, Object>) delegate.createHttpServerMetrics(options, localAddress);
-    return new ServerRequests(registry, also);
+    return new ServerRequests(also);
   }
 
   // ---- everything else is the delegate's ----
@@ -102,28 +101,26 @@ final class RequestTracking implements VertxMetrics {
     }
   }
 
-  /** One connection's state: the server it belongs to, found at its first request, and the delegate's metric. */
+  /** One connection's metric: its tracked state, found at its first request, and the delegate's metric. */
   private static final class Connection {
     final Object also;
-    BoundServer server;
+    TrackedConnection tracked;
 
     Connection(Object also) {
       this.also = also;
     }
   }
 
-  /** One request: the tracked entry (null when the server is not one of ours) and the delegate's metric. */
-  private record Request(BoundServer server, InFlightRequest entry, Object also) {
+  /** One request: the tracked entry (null when the connection is not one of ours) and the delegate's metric. */
+  private record Request(TrackedConnection connection, HttpServerRequest request, InFlightRequest entry, Object also) {
   }
 
   /** The HTTP server metrics of one listener; methods run on the connection's event loop. */
   private static final class ServerRequests implements HttpServerMetrics<Request, Object, Connection> {
 
-    private final ServerRegistry registry;
     private final HttpServerMetrics<Object, Object, Object> also;
 
-    ServerRequests(ServerRegistry registry, HttpServerMetrics<Object, Object, Object> also) {
-      this.registry = registry;
+    ServerRequests(HttpServerMetrics<Object, Object, Object> also) {
       this.also = also;
     }
 
@@ -143,26 +140,27 @@ final class RequestTracking implements VertxMetrics {
     public Request requestBegin(Connection connection, HttpRequest request) {
       Object alsoMetric = also == null ? null : also.requestBegin(connection == null ? null : connection.also, request);
       if (!(request instanceof HttpServerRequest serverRequest)) {
-        return new Request(null, null, alsoMetric);
+        return new Request(null, null, null, alsoMetric);
       }
-      BoundServer server = connection == null ? null : connection.server;
-      if (server == null) {
-        server = registry.serverFor(serverRequest.connection() == null ? null : serverRequest.connection().localAddress()).orElse(null);
+      TrackedConnection tracked = connection == null ? null : connection.tracked;
+      if (tracked == null) {
+        // The connection's channel carries its state (ListenerTransport put it there when it was accepted).
+        tracked = serverRequest.connection() instanceof ConnectionBase base ? TrackedConnection.of(base.channel()) : null;
         if (connection != null) {
-          connection.server = server;
+          connection.tracked = tracked;
         }
       }
-      if (server == null) {
-        return new Request(null, null, alsoMetric);
+      if (tracked == null) {
+        return new Request(null, null, null, alsoMetric);
       }
       InFlightRequest entry = new InFlightRequest(serverRequest);
-      server.requestBegan(entry, serverRequest);
-      return new Request(server, entry, alsoMetric);
+      tracked.server.requestBegan(tracked, entry, serverRequest);
+      return new Request(tracked, serverRequest, entry, alsoMetric);
     }
 
     private static void ended(Request request) {
-      if (request != null && request.server() != null) {
-        request.server().requestEnded(request.entry());
+      if (request != null && request.connection() != null) {
+        request.connection().server.requestEnded(request.connection(), request.entry());
       }
     }
 
@@ -175,8 +173,8 @@ final class RequestTracking implements VertxMetrics {
 
     @Override
     public void responseBegin(Request request, HttpResponse response) {
-      if (request != null && request.server() != null && response instanceof HttpServerResponse serverResponse) {
-        request.server().responseBegins(request.entry(), serverResponse);
+      if (request != null && request.connection() != null && response instanceof HttpServerResponse serverResponse) {
+        request.connection().server.responseBegins(request.entry(), request.request(), serverResponse);
       }
       if (also != null && request != null) {
         also.responseBegin(request.also(), response);
@@ -223,7 +221,7 @@ final class RequestTracking implements VertxMetrics {
     @Override
     public Request responsePushed(Connection connection, io.vertx.core.http.HttpMethod method, String uri, HttpResponse response) {
       Object alsoMetric = also == null ? null : also.responsePushed(connection == null ? null : connection.also, method, uri, response);
-      return new Request(null, null, alsoMetric);
+      return new Request(null, null, null, alsoMetric);
     }
 
     @Override

@@ -4,14 +4,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.core.spi.VertxMetricsFactory;
 import io.vertx.core.spi.metrics.VertxMetrics;
 import io.vertx.core.transport.Transport;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -24,8 +21,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class ServerRegistry {
 
   private final List<BoundServer> servers = new CopyOnWriteArrayList<>();
-  /** Names the runtime gave its own servers, by bound port. */
-  private final Map<Integer, ServerSpec> ownServers = new ConcurrentHashMap<>();
+  /** Set when the drain begins: a server that binds from then on is closed at once (no new listener at shutdown). */
+  private volatile boolean draining;
 
   /** The transport to build the application's Vert.x with: NIO, reporting every listener here. */
   public Transport transport() {
@@ -39,35 +36,28 @@ public final class ServerRegistry {
   public VertxMetricsFactory metricsFactory(Optional<VertxMetricsFactory> also) {
     return options -> {
       VertxMetrics delegate = also.map(f -> f.metrics(options)).orElse(null);
-      return new RequestTracking(this, delegate);
+      return new RequestTracking(delegate);
     };
   }
 
-  /** The runtime's own server on {@code port}: reported under its name and kind rather than its address. */
+  /** The runtime's own server listening on {@code port}: reported under its name and kind rather than its address. */
   void own(int port, ServerSpec spec) {
-    ownServers.put(port, spec);
+    servers.stream().filter(s -> s.active() && s.address().map(a -> a.getPort() == port).orElse(false))
+        .forEach(s -> s.own(spec));
   }
 
-  Optional<ServerSpec> ownServer(int port) {
-    return Optional.ofNullable(ownServers.get(port));
-  }
-
-  /** Every server that has listened, in the order they bound; drained ones stay, for the report. */
+  /** The servers that listen or still have connections, in the order they bound. */
   public List<BoundServer> servers() {
-    return List.copyOf(servers);
+    return servers.stream().filter(BoundServer::active).toList();
   }
 
-  /** The server whose listener accepted a connection with this local address, if it is one of ours. */
-  Optional<BoundServer> serverFor(SocketAddress local) {
-    if (local == null) {
-      return Optional.empty();
-    }
-    for (BoundServer server : servers) {
-      if (server.accepts(local)) {
-        return Optional.of(server);
-      }
-    }
-    return Optional.empty();
+  /** From now on, a server that starts to listen is closed at once. */
+  public void beginDrain() {
+    draining = true;
+  }
+
+  void forget(BoundServer server) {
+    servers.remove(server);
   }
 
   /** The parent-channel handler {@link ListenerTransport} installs on a new server socket. */
@@ -87,8 +77,13 @@ public final class ServerRegistry {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+      if (draining) {
+        // Nothing may start listening once the drain has begun: its listen() fails, and no client is cut.
+        ctx.channel().close();
+        return;
+      }
       // Registered before the bind completes, so a server is known by the time its listen() succeeds; a listener
-      // that never binds has no address and no connections, and the drain passes over it.
+      // that never binds is closed, has no connections, and is forgotten.
       server = new BoundServer(ServerRegistry.this, ctx.channel(), http);
       servers.add(server);
     }

@@ -7,7 +7,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2FrameListener;
 import io.netty.handler.codec.http2.Http2FrameListenerDecorator;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpConnection;
@@ -77,17 +80,7 @@ final class VertxChannels {
     }
     Promise<Void> acked = Promise.promise();
     channel.closeFuture().addListener(f -> acked.tryComplete());
-    // The PING's ACK is read by Vert.x's frame listener; ours goes first and keeps its own ACK from Vert.x.
-    handler.decoder().frameListener(new Http2FrameListenerDecorator(handler.decoder().frameListener()) {
-      @Override
-      public void onPingAckRead(ChannelHandlerContext c, long data) throws Http2Exception {
-        if (data == SHUTDOWN_PING) {
-          acked.tryComplete();
-        } else {
-          super.onPingAckRead(c, data);
-        }
-      }
-    });
+    handler.decoder().frameListener(new ShutdownPingListener(handler.decoder(), handler.decoder().frameListener(), acked));
     try {
       handler.goAway(ctx, Integer.MAX_VALUE, Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER, ctx.newPromise());
       handler.encoder().writePing(ctx, false, SHUTDOWN_PING, ctx.newPromise());
@@ -96,6 +89,41 @@ final class VertxChannels {
       acked.tryComplete();
     }
     return acked.future();
+  }
+
+  /**
+   * Reads the ACK of the shutdown's PING ahead of Vert.x's frame listener, and keeps it from Vert.x (whose own pings
+   * are answered in order: ours would complete an application's ping). Vert.x swaps its listener once the client's
+   * first SETTINGS arrive; this one then puts itself in front of the new one.
+   */
+  private static final class ShutdownPingListener extends Http2FrameListenerDecorator {
+
+    private final Http2ConnectionDecoder decoder;
+    private final Promise<Void> acked;
+
+    ShutdownPingListener(Http2ConnectionDecoder decoder, Http2FrameListener vertx, Promise<Void> acked) {
+      super(vertx);
+      this.decoder = decoder;
+      this.acked = acked;
+    }
+
+    @Override
+    public void onPingAckRead(ChannelHandlerContext ctx, long data) throws Http2Exception {
+      if (data == SHUTDOWN_PING) {
+        acked.tryComplete();
+      } else {
+        super.onPingAckRead(ctx, data);
+      }
+    }
+
+    @Override
+    public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) throws Http2Exception {
+      super.onSettingsRead(ctx, settings);
+      Http2FrameListener now = decoder.frameListener();
+      if (now != this) {
+        decoder.frameListener(new ShutdownPingListener(decoder, now, acked));
+      }
+    }
   }
 
   /**

@@ -10,6 +10,7 @@ import dev.graceful.runtime.fixtures.plain.BlockingHttpVerticle;
 import dev.graceful.runtime.fixtures.plain.FailingStopVerticle;
 import dev.graceful.runtime.fixtures.plain.PlainHttpVerticle;
 import dev.graceful.runtime.fixtures.plain.PlainMultiInstanceApp;
+import dev.graceful.runtime.fixtures.plain.PlainTunnelVerticle;
 import dev.graceful.runtime.fixtures.plain.PlainWebSocketAndGrpcApp;
 import dev.graceful.runtime.lifecycle.ExitCode;
 import dev.graceful.runtime.support.Await;
@@ -36,6 +37,7 @@ import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.junit5.VertxExtension;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -201,6 +203,43 @@ class ApplicationServersTest {
       assertTrue(cutLine.contains("x=\\x1b[31mred"), cutLine);
       assertFalse(child.output().contains("\u001b"), "a raw ESC reached the log");
     }
+  }
+
+  @Test
+  void tunnelOpenedWithConnectIsNotClosedAsIdleAndIsCountedWhenCut(Vertx vertx) throws Exception {
+    int port = FreePorts.next();
+    try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_VERTICLES", PlainTunnelVerticle.class.getName(),
+        "PLAIN_HTTP_PORT", String.valueOf(port), "GRACEFUL_SHUTDOWN_TIMEOUT", "3s", "GRACEFUL_DRAIN_DELAY", "0",
+        "GRACEFUL_STOP_TIMEOUT", "500ms"));
+        Socket tunnel = new Socket()) {
+      tunnel.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+      tunnel.setSoTimeout(10_000);
+      tunnel.getOutputStream().write("CONNECT example:443 HTTP/1.1\r\nHost: example:443\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      String head = readHead(tunnel);
+      assertTrue(head.startsWith("HTTP/1.1 200"), head);
+      assertFalse(head.toLowerCase(Locale.ROOT).contains("connection: close"), head);
+
+      child.signal("TERM");
+      child.awaitLine("drain: told the clients");
+      // The tunnel carries the client's own protocol: the drain tells it like a NetSocket, it does not close it as idle.
+      tunnel.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+      assertEquals("ping", new String(tunnel.getInputStream().readNBytes(4), StandardCharsets.US_ASCII));
+      assertEquals(ExitCode.SHUTDOWN_FORCED.code(), child.awaitExit(Duration.ofSeconds(10)), child.output());
+      JsonObject server = server(HttpShutdownTest.summary(child), address(port));
+      assertEquals(1, server.getInteger("forcedConnections"), server.encode());
+    }
+  }
+
+  private static String readHead(Socket socket) throws java.io.IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = socket.getInputStream().read();
+      if (b < 0) {
+        throw new java.io.IOException("closed after: " + head);
+      }
+      head.append((char) b);
+    }
+    return head.toString();
   }
 
   @Test

@@ -84,6 +84,13 @@ class VertxInternalsTest {
   }
 
   @Test
+  void aServerThatStartsToListenDuringTheDrainIsClosed() {
+    registry.beginDrain();
+    Throwable failure = Await.failure(vertx.createHttpServer().requestHandler(req -> req.response().end()).listen(0, "127.0.0.1"));
+    assertTrue(registry.servers().isEmpty(), "nothing listens: " + failure);
+  }
+
+  @Test
   void silentConnectionClosesAtTheDrainAndABusyOneAfterItsResponse() throws Exception {
     HttpServer server = slowServer();
     BoundServer bound = bound(server.actualPort());
