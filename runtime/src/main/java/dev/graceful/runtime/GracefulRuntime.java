@@ -316,12 +316,17 @@ public final class GracefulRuntime {
   }
 
   /**
-   * Starts, waits for SIGTERM or SIGINT, shuts down, closes, and returns the process exit code. Once a signal has
+   * Starts, waits for SIGTERM, SIGINT or SIGHUP, shuts down, closes, and returns the process exit code. Once a signal has
    * arrived it waits until the shutdown deadline, following it when a phase moves it (the pod's deadline on
    * Kubernetes), and never more than {@link #PAST_DEADLINE_GRACE} past it, sidecar quit and close included.
    */
   public int run() {
-    SignalTrap.install(this::shutdown);
+    try (SignalTrap signals = SignalTrap.install(this::shutdown)) {
+      return runUntilStopped();
+    }
+  }
+
+  private int runUntilStopped() {
     try {
       start().toCompletionStage().toCompletableFuture().get();
     } catch (Exception e) {

@@ -98,8 +98,13 @@ final class EndpointsDrainedWait implements ShutdownPhase {
     Future<PhaseResult> run() {
       Duration bound = min(Duration.ofNanos((long) (budget.total().toNanos() * settings.endpointWaitShare())),
           budget.remaining(keep));
-      budget.sleep(bound, keep).onComplete(ar -> finish("bound", () -> LOG.warning(
-          "endpoints still route to this pod after " + elapsed().toMillis() + " ms (the wait's bound); draining anyway")));
+      budget.sleep(bound, keep).onComplete(ar -> {
+        // The bound is on the wait for the endpoints; once they are drained, the propagation delay runs its course.
+        if (!controlPlaneDrained.get()) {
+          finish("bound", () -> LOG.warning(
+              "endpoints still route to this pod after " + elapsed().toMillis() + " ms (the wait's bound); draining anyway"));
+        }
+      });
       try {
         informer = api.client().discovery().v1().endpointSlices().inNamespace(pod.namespace())
             .withLabelIn(SERVICE_NAME_LABEL, facts.services().toArray(String[]::new))

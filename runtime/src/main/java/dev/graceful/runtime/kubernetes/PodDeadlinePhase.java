@@ -48,12 +48,12 @@ final class PodDeadlinePhase implements ShutdownPhase {
     return pod.readDeletion()
         .map(deletion -> {
           Optional<String> malformed = deletion.flatMap(OwnPod.Deletion::malformed);
-          PhaseResult result = apply(budget, deletion, malformed.orElse(null));
+          PhaseResult result = apply(budget, true, deletion, malformed.orElse(null));
           malformed.ifPresent(m -> faults.report(LOG, m, "the pod has a " + m + "; using " + source(result)));
           return result;
         })
         .recover(e -> {
-          PhaseResult result = apply(budget, Optional.empty(), e.getMessage());
+          PhaseResult result = apply(budget, false, Optional.empty(), e.getMessage());
           faults.report(LOG, e, "cannot read the pod's deletion deadline (" + e.getMessage() + "); using " + source(result));
           return Future.succeededFuture(result);
         });
@@ -64,16 +64,20 @@ final class PodDeadlinePhase implements ShutdownPhase {
     return "configured".equals(source) ? "GRACEFUL_SHUTDOWN_TIMEOUT" : source;
   }
 
-  private PhaseResult apply(ShutdownBudget budget, Optional<OwnPod.Deletion> deletion, String error) {
+  private PhaseResult apply(ShutdownBudget budget, boolean podRead, Optional<OwnPod.Deletion> deletion, String error) {
     Optional<Instant> deletionTimestamp = deletion.flatMap(OwnPod.Deletion::timestamp);
-    ShutdownDeadline deadline = ShutdownDeadline.compute(signalledAt, deletionTimestamp,
+    ShutdownDeadline deadline = ShutdownDeadline.compute(signalledAt, podRead, deletionTimestamp,
         deletion.flatMap(OwnPod.Deletion::gracePeriod), terminationGrace, configured, margin);
+    deadline.clockSkew().ifPresent(skew -> LOG.warning("the pod's deletionTimestamp is " + skew.toMillis()
+        + " ms later than its deletionGracePeriodSeconds allows: this node's clock is behind the API server's;"
+        + " using the grace period, counted from the signal"));
     budget.setTotal(deadline.budget());
     String message = "shutdown started: budget " + deadline.budget().toMillis() + " ms (from " + deadline.source() + ")";
     LOG.info(message);
     events.normal("ShutdownStarted", message);
     JsonObject details = new JsonObject().put("budgetMs", deadline.budget().toMillis()).put("source", deadline.source());
     deletionTimestamp.ifPresent(t -> details.put("deletionTimestamp", t.toString()));
+    deadline.clockSkew().ifPresent(skew -> details.put("clockSkewMs", skew.toMillis()));
     if (error != null) {
       details.put("error", error);
     }

@@ -190,6 +190,23 @@ class EndpointWaitTest {
   }
 
   @Test
+  void thePropagationDelayIsNotCutShortByTheWaitsBound(Vertx vertx) {
+    webService();
+    cluster.slice("web-a", "web", true, true);
+    // Bound: 5% of the 20 s budget = 1 s; the propagation delay after the drain: 2 s.
+    KubernetesIntegration k = started(vertx, client, settings("GRACEFUL_ENDPOINT_WAIT_SHARE", "5%", "GRACEFUL_PROPAGATION_DELAY", "2s"));
+    try (LogCapture log = LogCapture.start(Level.FINE)) {
+      Future<ShutdownReport> report = preDrain(vertx, k);
+      log.await("endpoint wait: watching");
+      cluster.flip("web-a", "web", false, false);
+      JsonObject details = waitDetails(Await.result(report));
+      assertEquals("drained", details.getString("outcome"), details.encode());
+      assertTrue(details.getLong("waitedMs") >= details.getLong("endpointsDrainedMs") + 1990, "propagation delay cut short: " + details);
+      assertTrue(warnings(log).isEmpty(), "a drained wait warned: " + warnings(log));
+    }
+  }
+
+  @Test
   void waitIsBoundedByItsShareOfTheBudget(Vertx vertx) {
     webService();
     cluster.slice("web-a", "web", true, true); // never flips

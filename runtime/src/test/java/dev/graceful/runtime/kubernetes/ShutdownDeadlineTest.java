@@ -17,7 +17,7 @@ class ShutdownDeadlineTest {
 
   @Test
   void deletionTimestampWins() {
-    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, Optional.of(SIGNAL.plusSeconds(30)), Optional.of(Duration.ofSeconds(30)), Optional.of(Duration.ofSeconds(30)), CONFIGURED, MARGIN);
+    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.plusSeconds(30)), Optional.of(Duration.ofSeconds(30)), Optional.of(Duration.ofSeconds(30)), CONFIGURED, MARGIN);
     assertEquals(Duration.ofSeconds(29), d.budget(), "longer than the configured 25 s: the pod's deadline is the truth");
     assertEquals("deletionTimestamp", d.source());
   }
@@ -25,7 +25,7 @@ class ShutdownDeadlineTest {
   @Test
   void shortGracePeriodFromKubectlDeleteIsHonoured() {
     // kubectl delete pod --grace-period=5
-    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, Optional.of(SIGNAL.plusSeconds(5)), Optional.of(Duration.ofSeconds(5)), Optional.of(Duration.ofSeconds(30)), CONFIGURED, MARGIN);
+    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.plusSeconds(5)), Optional.of(Duration.ofSeconds(5)), Optional.of(Duration.ofSeconds(30)), CONFIGURED, MARGIN);
     assertEquals(Duration.ofSeconds(4), d.budget());
   }
 
@@ -33,28 +33,66 @@ class ShutdownDeadlineTest {
   void timeSpentInAPreStopHookIsAccountedFor() {
     // deletion at T with 30 s grace; a 10 s preStop hook ran before SIGTERM arrived
     Instant deletion = SIGNAL.minusSeconds(10).plusSeconds(30);
-    assertEquals(Duration.ofSeconds(19), ShutdownDeadline.compute(SIGNAL, Optional.of(deletion), Optional.of(Duration.ofSeconds(30)), Optional.empty(), CONFIGURED, MARGIN).budget());
+    assertEquals(Duration.ofSeconds(19), ShutdownDeadline.compute(SIGNAL, true, Optional.of(deletion), Optional.of(Duration.ofSeconds(30)), Optional.empty(), CONFIGURED, MARGIN).budget());
   }
 
   @Test
   void deadlineAlreadyPastGivesNothing() {
-    assertEquals(Duration.ZERO, ShutdownDeadline.compute(SIGNAL, Optional.of(SIGNAL.minusSeconds(3)), Optional.empty(), Optional.empty(), CONFIGURED, MARGIN).budget());
+    assertEquals(Duration.ZERO, ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.minusSeconds(3)), Optional.empty(), Optional.empty(), CONFIGURED, MARGIN).budget());
   }
 
   @Test
-  void withoutDeletionTheGracePeriodThenTheConfiguredTimeout() {
-    ShutdownDeadline grace = ShutdownDeadline.compute(SIGNAL, Optional.empty(), Optional.empty(), Optional.of(Duration.ofSeconds(60)), CONFIGURED, MARGIN);
+  void podNotBeingDeletedKeepsTheConfiguredTimeoutAsACap() {
+    // A liveness restart or a node's graceful shutdown: no deletion; the kill may come sooner than the spec's 60 s.
+    ShutdownDeadline longGrace = ShutdownDeadline.compute(SIGNAL, true, Optional.empty(), Optional.empty(), Optional.of(Duration.ofSeconds(60)), CONFIGURED, MARGIN);
+    assertEquals(CONFIGURED, longGrace.budget());
+    assertEquals("configured", longGrace.source());
+    ShutdownDeadline shortGrace = ShutdownDeadline.compute(SIGNAL, true, Optional.empty(), Optional.empty(), Optional.of(Duration.ofSeconds(10)), CONFIGURED, MARGIN);
+    assertEquals(Duration.ofSeconds(9), shortGrace.budget());
+    assertEquals("terminationGracePeriodSeconds", shortGrace.source());
+    ShutdownDeadline configured = ShutdownDeadline.compute(SIGNAL, true, Optional.empty(), Optional.empty(), Optional.empty(), CONFIGURED, MARGIN);
+    assertEquals(CONFIGURED, configured.budget());
+  }
+
+  @Test
+  void podUnreadableAtTheSignalUsesTheGracePeriodLearnedAtStart() {
+    ShutdownDeadline grace = ShutdownDeadline.compute(SIGNAL, false, Optional.empty(), Optional.empty(), Optional.of(Duration.ofSeconds(60)), CONFIGURED, MARGIN);
     assertEquals(Duration.ofSeconds(59), grace.budget());
     assertEquals("terminationGracePeriodSeconds", grace.source());
-    ShutdownDeadline configured = ShutdownDeadline.compute(SIGNAL, Optional.empty(), Optional.empty(), Optional.empty(), CONFIGURED, MARGIN);
-    assertEquals(CONFIGURED, configured.budget());
-    assertEquals("configured", configured.source());
+  }
+
+  @Test
+  void aNodeClockBehindTheApiServersIsCappedByTheGracePeriodAndReported() {
+    // deletion with 30 s grace; the node's clock is 4 s behind, so the timestamp looks 34 s away
+    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.plusSeconds(34)), Optional.of(Duration.ofSeconds(30)),
+        Optional.of(Duration.ofSeconds(30)), CONFIGURED, MARGIN);
+    assertEquals(Duration.ofSeconds(29), d.budget(), "never past the grace period counted from the signal");
+    assertEquals("deletionGracePeriodSeconds", d.source());
+    assertEquals(Optional.of(Duration.ofSeconds(4)), d.clockSkew());
+  }
+
+  @Test
+  void aNodeClockAheadOnlyShortensTheBudgetAndIsNotReported() {
+    // the node's clock is 3 s ahead (or 3 s went to a preStop hook): the timestamp looks 27 s away
+    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.plusSeconds(27)), Optional.of(Duration.ofSeconds(30)),
+        Optional.of(Duration.ofSeconds(30)), CONFIGURED, MARGIN);
+    assertEquals(Duration.ofSeconds(26), d.budget());
+    assertEquals("deletionTimestamp", d.source());
+    assertEquals(Optional.empty(), d.clockSkew());
+  }
+
+  @Test
+  void skewWithinASecondIsNoise() {
+    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.plusMillis(30_600)), Optional.of(Duration.ofSeconds(30)),
+        Optional.of(Duration.ofSeconds(30)), CONFIGURED, MARGIN);
+    assertEquals(Duration.ofSeconds(29), d.budget());
+    assertEquals(Optional.empty(), d.clockSkew());
   }
 
   @Test
   void withoutAReadableTimestampTheDeletionsGracePeriodCountsFromTheSignal() {
     // kubectl delete --grace-period=5 on a pod whose spec says 30 s
-    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, Optional.empty(), Optional.of(Duration.ofSeconds(5)),
+    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.empty(), Optional.of(Duration.ofSeconds(5)),
         Optional.of(Duration.ofSeconds(30)), CONFIGURED, MARGIN);
     assertEquals(Duration.ofSeconds(4), d.budget());
     assertEquals("deletionGracePeriodSeconds", d.source());

@@ -29,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 import io.vertx.junit5.VertxExtension;
 
@@ -115,15 +117,16 @@ class HttpShutdownTest {
     }
   }
 
-  @Test
-  void sigintAsTheFirstSignalDrainsLikeSigterm(Vertx vertx) {
+  @ParameterizedTest
+  @ValueSource(strings = {"INT", "HUP"})
+  void sigintOrSighupAsTheFirstSignalDrainsLikeSigterm(String signal, Vertx vertx) {
     try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_DRAIN_DELAY", "500ms"))) {
       HttpClient probes = vertx.createHttpClient();
       Future<Reply> inFlight = Http.get(vertx.createHttpClient(), child.httpPort, "/delay?ms=2000");
       Management.awaitInFlight(probes, child.managementPort, "http", "http", 1);
 
-      child.signal("INT");
-      child.awaitLine("received SIGINT");
+      child.signal(signal);
+      child.awaitLine("received SIG" + signal);
       child.awaitLine("lifecycle: DRAINING");
       assertEquals(503, Await.result(Http.get(probes, child.managementPort, "/health/ready")).status());
       assertEquals(200, Await.result(Http.get(probes, child.managementPort, "/health/live")).status());
