@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
@@ -37,6 +38,7 @@ final class EndpointsDrainedWait implements ShutdownPhase {
   private final PodIdentity pod;
   private final PodFacts facts;
   private final KubernetesSettings settings;
+  private final OwnPod ownPod;
   private final Duration fallbackDelay;
   private final Duration reserve;
   private final PodEvents events;
@@ -46,12 +48,13 @@ final class EndpointsDrainedWait implements ShutdownPhase {
    * @param fallbackDelay the fixed delay used when the endpoints cannot be watched
    * @param reserve       budget that must remain for the phases after this one
    */
-  EndpointsDrainedWait(KubernetesApi api, Vertx timers, PodIdentity pod, PodFacts facts, KubernetesSettings settings,
-      Duration fallbackDelay, Duration reserve, PodEvents events, FaultLog faults) {
+  EndpointsDrainedWait(KubernetesApi api, Vertx timers, PodIdentity pod, PodFacts facts, OwnPod ownPod,
+      KubernetesSettings settings, Duration fallbackDelay, Duration reserve, PodEvents events, FaultLog faults) {
     this.api = api;
     this.timers = timers;
     this.pod = pod;
     this.facts = facts;
+    this.ownPod = ownPod;
     this.settings = settings;
     this.fallbackDelay = fallbackDelay;
     this.reserve = reserve;
@@ -66,12 +69,24 @@ final class EndpointsDrainedWait implements ShutdownPhase {
 
   @Override
   public Future<PhaseResult> run(ShutdownBudget budget) {
-    JsonObject details = new JsonObject().put("kind", "endpoints").put("services", new JsonArray(facts.services()));
-    if (facts.services().isEmpty()) {
-      LOG.info("no Service routes to this pod: skipping the endpoint wait");
-      return Future.succeededFuture(PhaseResult.completed(details.put("outcome", "no-service")));
-    }
-    return new Wait(budget, details).run();
+    // The Services that route to the pod now, not only those that did at start; the start's list when the API
+    // cannot say (the watch that follows would not work either, and the wait falls back).
+    return ownPod.readServices(facts.labels())
+        .map(now -> {
+          if (!now.equals(facts.services())) {
+            LOG.info("endpoint wait: the Services that select this pod changed since the start: " + facts.services() + " -> " + now);
+          }
+          return now;
+        })
+        .otherwise(facts.services())
+        .compose(services -> {
+          JsonObject details = new JsonObject().put("kind", "endpoints").put("services", new JsonArray(services));
+          if (services.isEmpty()) {
+            LOG.info("no Service routes to this pod: skipping the endpoint wait");
+            return Future.succeededFuture(PhaseResult.completed(details.put("outcome", "no-service")));
+          }
+          return new Wait(budget, details, services).run();
+        });
   }
 
   /** One wait: its state lives here, not in the phase. */
@@ -82,6 +97,7 @@ final class EndpointsDrainedWait implements ShutdownPhase {
     private final long startNanos = System.nanoTime();
     private final Duration keep;
     private final Promise<PhaseResult> done = Promise.promise();
+    private final List<String> services;
     private final AtomicBoolean controlPlaneDrained = new AtomicBoolean();
     private final AtomicBoolean fellBack = new AtomicBoolean();
     private final AtomicBoolean watchCheckArmed = new AtomicBoolean();
@@ -89,9 +105,10 @@ final class EndpointsDrainedWait implements ShutdownPhase {
     private final AtomicReference<Throwable> interruption = new AtomicReference<>();
     private volatile SharedIndexInformer<EndpointSlice> informer;
 
-    Wait(ShutdownBudget budget, JsonObject details) {
+    Wait(ShutdownBudget budget, JsonObject details, List<String> services) {
       this.budget = budget;
       this.details = details;
+      this.services = services;
       this.keep = budget.scaled(reserve);
     }
 
@@ -107,7 +124,7 @@ final class EndpointsDrainedWait implements ShutdownPhase {
       });
       try {
         informer = api.client().discovery().v1().endpointSlices().inNamespace(pod.namespace())
-            .withLabelIn(SERVICE_NAME_LABEL, facts.services().toArray(String[]::new))
+            .withLabelIn(SERVICE_NAME_LABEL, services.toArray(String[]::new))
             .runnableInformer(0);
         informer.exceptionHandler((started, error) -> {
           if (!started) {
@@ -148,7 +165,7 @@ final class EndpointsDrainedWait implements ShutdownPhase {
           }
         });
         synced.future().onSuccess(v -> {
-          LOG.info("endpoint wait: watching the EndpointSlices of " + facts.services());
+          LOG.info("endpoint wait: watching the EndpointSlices of " + services);
           // A watch can also drop without the informer reporting it (its client reconnects quietly): look then too.
           armWatchCheck();
           check();
@@ -181,7 +198,7 @@ final class EndpointsDrainedWait implements ShutdownPhase {
       details.put("endpointsDrainedMs", waited.toMillis());
       LOG.info("endpoints drained: no EndpointSlice routes to this pod after " + waited.toMillis()
           + " ms; waiting " + settings.propagationDelay().toMillis() + " ms more for kube-proxy and ingresses");
-      events.normal("EndpointsDrained", "no EndpointSlice of " + facts.services() + " routes to the pod after "
+      events.normal("EndpointsDrained", "no EndpointSlice of " + services + " routes to the pod after "
           + waited.toMillis() + " ms");
       budget.sleep(settings.propagationDelay(), keep).onComplete(ar -> finish("drained", () -> { }));
     }

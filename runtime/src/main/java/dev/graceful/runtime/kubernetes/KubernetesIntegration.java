@@ -175,7 +175,7 @@ public final class KubernetesIntegration {
     gate.ifPresent(g -> phases.add(new ReadinessGatePhase(g, faults)));
     phases.add(new PodDeadlinePhase(pod, known.get().terminationGrace(), configuredBudget, settings.deadlineMargin(),
         signalledAt, events, faults));
-    phases.add(new EndpointsDrainedWait(api, vertx, identity, known.get(), settings, drainDelay, reserve, events, faults));
+    phases.add(new EndpointsDrainedWait(api, vertx, identity, known.get(), pod, settings, drainDelay, reserve, events, faults));
     return phases;
   }
 

@@ -44,6 +44,16 @@ final class OwnPod {
             .map(services -> facts(pod, services)));
   }
 
+  /**
+   * The Services that select a pod with these labels now, those with {@code publishNotReadyAddresses} left out: a
+   * Service created after the start, or one re-pointed at this pod (a blue-green switch), counts at the signal too.
+   */
+  Future<List<String>> readServices(Map<String, String> labels) {
+    return api.call("list services in namespace " + identity.namespace(),
+        () -> api.client().services().inNamespace(identity.namespace()).list().getItems())
+        .map(services -> Selected.of(labels, services).draining());
+  }
+
   /** The pod's deletion timestamp and grace period, or empty when it shows neither (not being deleted). */
   Future<Optional<Deletion>> readDeletion() {
     return api.call("get pod " + identity.namespace() + "/" + identity.name(), this::getPod).map(OwnPod::deletion);
@@ -75,25 +85,34 @@ final class OwnPod {
     return Optional.of(new Deletion(at, Optional.ofNullable(grace).map(Duration::ofSeconds), malformed));
   }
 
+  /** The Services whose selector matches the labels: those that take the pod out of rotation, and the others. */
+  private record Selected(List<String> draining, List<String> notReady) {
+
+    static Selected of(Map<String, String> labels, List<Service> services) {
+      List<String> draining = new ArrayList<>();
+      List<String> notReady = new ArrayList<>();
+      for (Service service : services) {
+        if (service.getSpec() == null || service.getMetadata() == null) {
+          continue;
+        }
+        Map<String, String> selector = service.getSpec().getSelector();
+        if (selector == null || selector.isEmpty() || !labels.entrySet().containsAll(selector.entrySet())) {
+          continue;
+        }
+        (Boolean.TRUE.equals(service.getSpec().getPublishNotReadyAddresses()) ? notReady : draining)
+            .add(service.getMetadata().getName());
+      }
+      return new Selected(draining, notReady);
+    }
+  }
+
   private static PodFacts facts(Pod pod, List<Service> services) {
     Map<String, String> labels = pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
-    List<String> draining = new ArrayList<>();
-    List<String> notReady = new ArrayList<>();
-    for (Service service : services) {
-      if (service.getSpec() == null || service.getMetadata() == null) {
-        continue;
-      }
-      Map<String, String> selector = service.getSpec().getSelector();
-      if (selector == null || selector.isEmpty() || !labels.entrySet().containsAll(selector.entrySet())) {
-        continue;
-      }
-      (Boolean.TRUE.equals(service.getSpec().getPublishNotReadyAddresses()) ? notReady : draining)
-          .add(service.getMetadata().getName());
-    }
+    Selected selected = Selected.of(labels, services);
     Long grace = pod.getSpec() == null ? null : pod.getSpec().getTerminationGracePeriodSeconds();
     List<String> gates = pod.getSpec() == null || pod.getSpec().getReadinessGates() == null ? List.of()
         : pod.getSpec().getReadinessGates().stream().map(PodReadinessGate::getConditionType).toList();
-    return new PodFacts(pod.getMetadata().getUid(), Optional.ofNullable(grace).map(Duration::ofSeconds),
-        draining, notReady, gates, SidecarDetector.detect(pod));
+    return new PodFacts(pod.getMetadata().getUid(), labels, Optional.ofNullable(grace).map(Duration::ofSeconds),
+        selected.draining(), selected.notReady(), gates, SidecarDetector.detect(pod));
   }
 }

@@ -66,7 +66,7 @@ final class PodDeadlinePhase implements ShutdownPhase {
 
   private PhaseResult apply(ShutdownBudget budget, boolean podRead, Optional<OwnPod.Deletion> deletion, String error) {
     Optional<Instant> deletionTimestamp = deletion.flatMap(OwnPod.Deletion::timestamp);
-    ShutdownDeadline deadline = ShutdownDeadline.compute(signalledAt, podRead, deletionTimestamp,
+    ShutdownDeadline deadline = ShutdownDeadline.compute(signalledAt, podRead && deletion.isEmpty(), deletionTimestamp,
         deletion.flatMap(OwnPod.Deletion::gracePeriod), terminationGrace, configured, margin);
     deadline.clockSkew().ifPresent(skew -> LOG.warning("the pod's deletionTimestamp is " + skew.toMillis()
         + " ms later than its deletionGracePeriodSeconds allows: this node's clock is behind the API server's;"

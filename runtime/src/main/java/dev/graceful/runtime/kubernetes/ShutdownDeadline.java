@@ -29,9 +29,10 @@ public record ShutdownDeadline(Duration budget, String source, Optional<Duration
   private static final Duration SKEW_TOLERANCE = Duration.ofSeconds(1);
 
   /**
-   * @param podRead whether the pod was read at the signal (so an empty deletion means it is not being deleted)
+   * @param notBeingDeleted the pod was read at the signal and shows no deletion at all (a malformed timestamp is a
+   *                        deletion; a pod that could not be read may well be one)
    */
-  static ShutdownDeadline compute(Instant signalledAt, boolean podRead, Optional<Instant> deletionTimestamp,
+  static ShutdownDeadline compute(Instant signalledAt, boolean notBeingDeleted, Optional<Instant> deletionTimestamp,
       Optional<Duration> deletionGrace, Optional<Duration> terminationGrace, Duration configured, Duration margin) {
     if (deletionTimestamp.isPresent()) {
       Duration fromTimestamp = Duration.between(signalledAt, deletionTimestamp.get());
@@ -48,7 +49,7 @@ public record ShutdownDeadline(Duration budget, String source, Optional<Duration
     }
     if (terminationGrace.isPresent()) {
       Duration grace = nonNegative(terminationGrace.get().minus(margin));
-      if (!podRead || grace.compareTo(configured) < 0) {
+      if (!notBeingDeleted || grace.compareTo(configured) < 0) {
         return new ShutdownDeadline(grace, "terminationGracePeriodSeconds", Optional.empty());
       }
     }

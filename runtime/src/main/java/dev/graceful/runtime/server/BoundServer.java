@@ -1,6 +1,5 @@
 package dev.graceful.runtime.server;
 
-import dev.graceful.runtime.server.VertxChannels.Protocol;
 import io.netty.channel.Channel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.vertx.core.Future;
@@ -21,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One listening socket on the application's Vert.x, whoever opened it: its connections and the requests in flight on
@@ -31,16 +31,19 @@ import java.util.concurrent.ConcurrentHashMap;
  *   so a client reusing a pooled connection is told on its answer and closes it itself; every HTTP/2 connection (gRPC
  *   too) gets a GOAWAY with the largest stream id and a PING, whose answer proves the client has seen it (RFC 9113,
  *   6.8), including connections whose first request comes during the window.</li>
- *   <li>{@link #drain}: the listener closes; connections on which no request has begun are closed; WebSockets get
- *   their closing handshake; every other one gets Vert.x's own graceful close (HTTP/1.x after its current response,
- *   HTTP/2 a final GOAWAY with the last stream it accepted while its streams run on, a NetSocket's shutdownHandler is
- *   called, an upgraded or CONNECT tunnel included).</li>
+ *   <li>{@link #drain}: the listener closes; connections on which no request has begun are closed (after a short look
+ *   for a first request already on the wire); WebSockets get their closing handshake; every other one gets Vert.x's
+ *   own graceful close (HTTP/1.x after its current response, HTTP/2 once its streams end, streams opened meanwhile
+ *   still accepted, a NetSocket's shutdownHandler is called, an upgraded or CONNECT tunnel included).</li>
  *   <li>{@link #cutOff}: whatever is still open is closed, counted and described.</li>
  * </ol>
  */
 public final class BoundServer {
 
   private enum Phase { SERVING, ANNOUNCING, DRAINING }
+
+  /** How long a connection with no request yet gets, once the listener is closed, to show its first one. */
+  private static final Duration SILENT_GRACE = Duration.ofMillis(250);
 
   private final ServerRegistry registry;
   private final Channel listener;
@@ -235,31 +238,33 @@ public final class BoundServer {
     advance(Phase.DRAINING);
     listener.close();
     for (TrackedConnection connection : connections.values()) {
-      Channel channel = connection.channel;
-      channel.eventLoop().execute(() -> {
-        switch (VertxChannels.protocol(channel, http)) {
-          // No request has begun on it (no byte, or a head still incomplete): nothing to finish. After a request it
-          // is an upgraded or CONNECT tunnel, the application's own protocol: told like a NetSocket.
-          case HTTP_UNDETECTED -> {
-            if (connection.sawRequest) {
-              VertxChannels.shutdown(channel, backstop);
-            } else {
-              channel.close();
-            }
-          }
-          case WEBSOCKET -> channel.close();
-          case HTTP_2 -> {
-            VertxChannels.finalGoAway(channel);
-            VertxChannels.shutdown(channel, backstop);
-          }
-          default -> VertxChannels.shutdown(channel, backstop);
-        }
-      });
+      connection.channel.eventLoop().execute(() -> drain(connection, backstop, true));
     }
     if (connections.isEmpty()) {
       drained.tryComplete();
     }
     return drained.future();
+  }
+
+  /** One connection's part of step 2, on its event loop. */
+  private void drain(TrackedConnection connection, Duration backstop, boolean firstLook) {
+    Channel channel = connection.channel;
+    switch (VertxChannels.protocol(channel, http)) {
+      case HTTP_UNDETECTED -> {
+        if (connection.sawRequest) {
+          // After a request it is an upgraded or CONNECT tunnel, the application's own protocol: told like a NetSocket.
+          VertxChannels.shutdown(channel, backstop);
+        } else if (firstLook) {
+          // No request has begun on it. A client that connected a moment ago may have its first one on the wire:
+          // look again shortly, and close it only if it is still silent.
+          channel.eventLoop().schedule(() -> drain(connection, backstop, false), SILENT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } else {
+          channel.close();
+        }
+      }
+      case WEBSOCKET -> channel.close();
+      default -> VertxChannels.shutdown(channel, backstop);
+    }
   }
 
   /**

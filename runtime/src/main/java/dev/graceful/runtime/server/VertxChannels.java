@@ -127,25 +127,6 @@ final class VertxChannels {
   }
 
   /**
-   * The final GOAWAY on an HTTP/2 channel: the last stream the server accepted, so the client knows every later one
-   * was not processed and may retry it elsewhere. Event loop only.
-   */
-  static void finalGoAway(Channel channel) {
-    Http2ConnectionHandler handler = channel.pipeline().get(Http2ConnectionHandler.class);
-    ChannelHandlerContext ctx = handler == null ? null : channel.pipeline().context(handler);
-    if (ctx == null) {
-      return;
-    }
-    try {
-      int last = handler.connection().remote().lastStreamCreated();
-      handler.goAway(ctx, last, Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER, ctx.newPromise());
-      ctx.flush();
-    } catch (RuntimeException closing) {
-      // the channel is going already
-    }
-  }
-
-  /**
    * Starts Vert.x's own graceful close of the channel, as {@code NetServer.shutdown(timeout)} does for its channels:
    * HTTP/1.x closes after the response in progress, HTTP/2 sends GOAWAY and closes when its streams end, a NetSocket's
    * shutdownHandler is called. Vert.x closes what is left after {@code timeout}.

@@ -190,6 +190,26 @@ class EndpointWaitTest {
   }
 
   @Test
+  void aServiceCreatedAfterTheStartHoldsTheDrainToo(Vertx vertx) {
+    cluster.pod(30);
+    KubernetesIntegration k = started(vertx, client, settings());
+    assertEquals(List.of(), k.facts().orElseThrow().services(), "no Service selected the pod at start");
+    // Added to the running Deployment later (or a blue-green switch re-pointing the active Service at this pod).
+    cluster.service("web", Map.of("app", "web"), false);
+    cluster.slice("web-a", "web", true, true);
+    try (LogCapture log = LogCapture.start(Level.FINE)) {
+      Future<ShutdownReport> report = preDrain(vertx, k);
+      log.await("endpoint wait: watching the EndpointSlices of [web]");
+      log.await("[web-a: ready=true,serving=true]");
+      assertNoDrainLogged(log, "the new Service's endpoint still serves the pod");
+      cluster.flip("web-a", "web", false, false);
+      JsonObject details = waitDetails(Await.result(report));
+      assertEquals("drained", details.getString("outcome"), details.encode());
+      assertEquals(List.of("web"), details.getJsonArray("services").getList());
+    }
+  }
+
+  @Test
   void thePropagationDelayIsNotCutShortByTheWaitsBound(Vertx vertx) {
     webService();
     cluster.slice("web-a", "web", true, true);

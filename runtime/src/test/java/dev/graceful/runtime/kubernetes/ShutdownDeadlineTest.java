@@ -57,6 +57,7 @@ class ShutdownDeadlineTest {
   @Test
   void podUnreadableAtTheSignalUsesTheGracePeriodLearnedAtStart() {
     ShutdownDeadline grace = ShutdownDeadline.compute(SIGNAL, false, Optional.empty(), Optional.empty(), Optional.of(Duration.ofSeconds(60)), CONFIGURED, MARGIN);
+    // the same for a deletion whose timestamp is malformed and which names no grace period
     assertEquals(Duration.ofSeconds(59), grace.budget());
     assertEquals("terminationGracePeriodSeconds", grace.source());
   }

@@ -3,15 +3,26 @@ package dev.graceful.runtime.process;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.graceful.runtime.demo.grpc.DelayReply;
+import dev.graceful.runtime.demo.grpc.DelayRequest;
+import dev.graceful.runtime.demo.grpc.DemoGrpcClient;
 import dev.graceful.runtime.fixtures.DemoPlusHangingStop;
 import dev.graceful.runtime.fixtures.HangingStopVerticle;
 import dev.graceful.runtime.lifecycle.ExitCode;
 import dev.graceful.runtime.support.Await;
 import dev.graceful.runtime.support.ChildRuntime;
+import dev.graceful.runtime.support.Grpc;
 import dev.graceful.runtime.support.Http;
 import dev.graceful.runtime.support.Management;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.grpc.client.GrpcClient;
+import java.util.ArrayList;
+import java.util.List;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
@@ -26,6 +37,51 @@ class ForcedShutdownTest {
   /** How far past its deadline the process may exit: JVM exit and scheduling on a shared 2-core machine. */
   private static final Duration MARGIN = Duration.ofMillis(1500);
 
+
+  @Test
+  void http2AndGrpcCallsInFlightAtTheDeadlineAreCutCountedAndReported(Vertx vertx) {
+    try (ChildRuntime child = ChildRuntime.startReady(Map.of(
+        "GRACEFUL_SHUTDOWN_TIMEOUT", "2s", "GRACEFUL_DRAIN_DELAY", "0", "GRACEFUL_STOP_TIMEOUT", "500ms"))) {
+      DemoGrpcClient demo = DemoGrpcClient.create(GrpcClient.client(vertx), Grpc.loopback(child.grpcPort));
+      Future<DelayReply> grpc = demo.delay(DelayRequest.newBuilder().setDelayMs(5000).build());
+      HttpClient h2c = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+      Future<Http.Reply> h2 = Http.get(h2c, child.httpPort, "/delay?ms=5000");
+      Management.awaitInFlight(vertx.createHttpClient(), child.managementPort, "grpc", "grpc", 1);
+      Management.awaitInFlight(vertx.createHttpClient(), child.managementPort, "http", "http", 1);
+
+      child.signal("TERM");
+      assertEquals(ExitCode.SHUTDOWN_FORCED.code(), child.awaitExit(Duration.ofSeconds(2).plus(MARGIN).plusSeconds(5)), child.output());
+      JsonObject summary = HttpShutdownTest.summary(child);
+      assertEquals("forced", summary.getString("outcome"));
+      assertEquals(2, summary.getInteger("connectionsForceClosed"), summary.encode());
+      assertEquals("deadline", summary.getJsonObject("phases").getJsonObject("drain").getString("cause"));
+      assertTrue(child.output().contains("cut: POST /graceful.demo.v1.Demo/Delay"), child.output());
+      assertTrue(child.output().contains("cut: GET /delay?ms=5000"), child.output());
+      Await.failure(grpc);
+      Await.failure(h2);
+    }
+  }
+
+  @Test
+  void aSecondSignalCutsWhatIsInFlightAndSaysSo(Vertx vertx) {
+    try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_DRAIN_DELAY", "0"))) {
+      HttpClient client = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(4));
+      List<Future<Http.Reply>> calls = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        calls.add(Http.get(client, child.httpPort, "/delay?ms=20000"));
+      }
+      Management.awaitInFlight(vertx.createHttpClient(), child.managementPort, "http", "http", 4);
+      child.signal("TERM");
+      child.awaitLine("drain: told the clients");
+      child.signal("TERM");
+      assertEquals(ExitCode.SHUTDOWN_FORCED.code(), child.awaitExit(Duration.ofSeconds(10)), child.output());
+      JsonObject summary = HttpShutdownTest.summary(child);
+      assertEquals(4, summary.getInteger("connectionsForceClosed"), summary.encode());
+      assertEquals("second signal", summary.getJsonObject("phases").getJsonObject("drain").getString("cause"));
+      assertTrue(child.output().contains("drain cut off by a second signal"), child.output());
+      calls.forEach(Await::failure);
+    }
+  }
 
   @Test
   void hangingStopIsCutOffAtTheDeadline(Vertx vertx) {

@@ -104,7 +104,7 @@ class VertxInternalsTest {
       assertEquals(2, bound.openConnections());
 
       Future<Void> drained = bound.drain(Duration.ofSeconds(30));
-      assertEquals(-1, silent.getInputStream().read(), "a connection that never sent a byte is closed at once");
+      assertEquals(-1, silent.getInputStream().read(), "a connection that never sent a byte is closed");
       assertFalse(drained.isComplete(), "the busy connection is still answering");
       InputStream in = busy.getInputStream();
       String reply = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
@@ -131,7 +131,7 @@ class VertxInternalsTest {
   }
 
   @Test
-  void http2GetsTheAnnouncementThenAFinalGoAwayWithTheLastStream() {
+  void http2GetsTheAnnouncementAndTheConnectionClosesWhenItsStreamsEnd() {
     HttpServer server = slowServer();
     BoundServer bound = bound(server.actualPort());
     Vertx clientVertx = Vertx.vertx();
@@ -148,9 +148,11 @@ class VertxInternalsTest {
       assertEquals(Integer.MAX_VALUE, handler.connection().remote().lastStreamKnownByPeer(), "the first GOAWAY refuses nothing");
 
       Future<Void> drained = bound.drain(Duration.ofSeconds(30));
-      awaitTrue(() -> handler.connection().remote().lastStreamKnownByPeer() == 1, "the final GOAWAY naming stream 1");
       assertEquals(200, Await.result(inFlight).status(), "the stream in flight completes");
       Await.result(drained);
+      // No second GOAWAY with a lower stream id: a client that keeps opening streams after the first (h2load does)
+      // gets them answered until the connection closes, rather than refused.
+      assertEquals(Integer.MAX_VALUE, handler.connection().remote().lastStreamKnownByPeer());
     } finally {
       Await.result(clientVertx.close());
     }
