@@ -194,14 +194,7 @@ abstract class ClusterScenarios {
     install("rolled", true, 3);
     Rollouts result = rolloutsUnderLoad("rolled", "");
     uninstall("rolled");
-    for (Load load : result.loads()) {
-      assertTrue(load.ok() > 0, load.toString());
-      assertEquals(0, load.failed(), load + "\n" + String.join("\n", load.timeline()));
-    }
-    for (ToolLoad tool : result.tools()) {
-      assertTrue(tool.ok() > 0, tool.toString());
-      assertEquals(0, tool.failed(), tool.toString());
-    }
+    assertNoCallFailed(result);
   }
 
   @Test
@@ -212,14 +205,7 @@ abstract class ClusterScenarios {
     install("unchanged", cluster.image(TestCluster.Image.UNCHANGED_APP), true, 3);
     Rollouts result = rolloutsUnderLoad("unchanged", "unchanged app ");
     uninstall("unchanged");
-    for (Load load : result.loads()) {
-      assertTrue(load.ok() > 0, load.toString());
-      assertEquals(0, load.failed(), load + "\n" + String.join("\n", load.timeline()));
-    }
-    for (ToolLoad tool : result.tools()) {
-      assertTrue(tool.ok() > 0, tool.toString());
-      assertEquals(0, tool.failed(), tool.toString());
-    }
+    assertNoCallFailed(result);
     for (PodTimeline t : cluster.terminated()) {
       if (t.pod().contains("/unchanged-")) {
         JsonObject summary = summary(t);
@@ -287,6 +273,18 @@ abstract class ClusterScenarios {
           .toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS).toString();
     } catch (Exception e) {
       return "";
+    }
+  }
+
+  /** Every load served calls, and none failed. */
+  private static void assertNoCallFailed(Rollouts result) {
+    for (Load load : result.loads()) {
+      assertTrue(load.ok() > 0, load.toString());
+      assertEquals(0, load.failed(), load + "\n" + String.join("\n", load.timeline()));
+    }
+    for (ToolLoad tool : result.tools()) {
+      assertTrue(tool.ok() > 0, tool.toString());
+      assertEquals(0, tool.failed(), tool.toString());
     }
   }
 
