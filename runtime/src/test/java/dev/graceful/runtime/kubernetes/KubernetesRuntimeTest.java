@@ -23,7 +23,6 @@ import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.HashMap;
@@ -142,16 +141,14 @@ class KubernetesRuntimeTest {
         assertTrue(System.nanoTime() < deadline, "the server did not start while the pod read was pending");
         Thread.sleep(20);
       }
-      HttpClient http = vertx.createHttpClient();
-      assertEquals(200, Await.result(Http.get(http, runtime.port("http"), "/delay?ms=0")).status());
-      assertEquals(503, Await.result(Http.get(http, runtime.managementPort(), "/health/ready")).status());
+      // The JDK's client: Vert.x 5.0.7's sometimes never completed these on a loaded machine (see Http.getWithJdk).
+      assertEquals(200, Http.getWithJdk(runtime.port("http"), "/delay?ms=0").status());
+      assertEquals(503, Http.getWithJdk(runtime.managementPort(), "/health/ready").status());
       assertFalse(started.isComplete(), "ready before the pod was read");
       api.mode(FaultyTcpProxy.Mode.FORWARD);
       api.cutAll();
       Await.result(started);
-      // A new connection, as the kubelet's probes use: a GET reusing the connection of the 503 above hung in about
-      // one run in twelve on a loaded machine (not investigated here; the probe itself is not what this test is about).
-      assertEquals(200, Await.result(Http.get(vertx.createHttpClient(), runtime.managementPort(), "/health/ready")).status());
+      assertEquals(200, Http.getWithJdk(runtime.managementPort(), "/health/ready").status());
     }
   }
 

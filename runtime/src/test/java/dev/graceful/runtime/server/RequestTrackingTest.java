@@ -3,14 +3,9 @@ package dev.graceful.runtime.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.graceful.runtime.support.Await;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.LoggerHandler;
 import io.vertx.ext.web.handler.TimeoutHandler;
@@ -26,11 +21,13 @@ class RequestTrackingTest {
 
   private static final int REQUESTS = 100_000;
   private static final int CONCURRENCY = 64;
+  /** Held, so JUL cannot collect it and forget its level: LoggerHandler would log all 100,000 requests to stderr. */
+  private static final Logger REQUEST_LOG = Logger.getLogger("io.vertx.ext.web.handler.LoggerHandler");
 
   @Test
-  void routerWithHandlersThatReplaceTheEndHandlerLeavesNothingBehind() {
+  void routerWithHandlersThatReplaceTheEndHandlerLeavesNothingBehind() throws Exception {
     // LoggerHandler logs every request: keep the test's output readable.
-    Logger.getLogger("io.vertx.ext.web.handler.impl.LoggerHandlerImpl").setLevel(Level.WARNING);
+    REQUEST_LOG.setLevel(Level.WARNING);
     ServerRegistry registry = new ServerRegistry();
     Vertx vertx = Vertx.builder().with(new VertxOptions()).withTransport(registry.transport())
         .withMetrics(registry.metricsFactory(Optional.empty())).build();
@@ -44,25 +41,23 @@ class RequestTrackingTest {
       BoundServer bound = registry.servers().stream().filter(s -> s.address().get().getPort() == server.actualPort())
           .findFirst().orElseThrow();
 
-      Vertx clientVertx = Vertx.vertx();
-      try {
-        HttpClient client = clientVertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
-            new PoolOptions().setHttp1MaxSize(8));
-        int sent = 0;
-        while (sent < REQUESTS) {
-          List<Future<Integer>> batch = new ArrayList<>();
-          for (int i = 0; i < CONCURRENCY && sent < REQUESTS; i++, sent++) {
-            batch.add(client.request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/")
-                .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode())));
-          }
-          for (Future<Integer> f : batch) {
-            assertEquals(200, Await.result(f));
-          }
+      // The JDK's client, not Vert.x's: Vert.x 5.0.7's HttpClient, with 64 requests queued on 8 keep-alive connections
+      // on a busy machine, now and then never completes one whose answer the server sent (seen with a plain Vert.x
+      // server too, no metrics or transport of ours), which would fail this test for the client's sake.
+      java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
+          .executor(java.util.concurrent.Executors.newFixedThreadPool(4)).build();
+      java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + server.actualPort() + "/");
+      int sent = 0;
+      while (sent < REQUESTS) {
+        List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> batch = new ArrayList<>();
+        for (int i = 0; i < CONCURRENCY && sent < REQUESTS; i++, sent++) {
+          batch.add(client.sendAsync(java.net.http.HttpRequest.newBuilder(uri).build(), java.net.http.HttpResponse.BodyHandlers.ofString()));
         }
-        assertEquals(0, bound.inFlightRequests(), "entries left behind after " + REQUESTS + " requests");
-      } finally {
-        Await.result(clientVertx.close());
+        for (var f : batch) {
+          assertEquals(200, f.get(20, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+        }
       }
+      assertEquals(0, bound.inFlightRequests(), "entries left behind after " + REQUESTS + " requests");
     } finally {
       Await.result(vertx.close());
     }

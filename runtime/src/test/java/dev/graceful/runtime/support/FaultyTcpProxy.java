@@ -64,10 +64,13 @@ public final class FaultyTcpProxy implements AutoCloseable {
     open.forEach(NetSocket::close);
   }
 
-  /** Stops listening and cuts every connection: new connections are refused. */
+  /**
+   * Stops listening and cuts every connection: new connections are refused. Returns once the connections are closed,
+   * so a client's next call meets a closed connection (unreachable), not one still closing (a call that never answers).
+   */
   public void down() {
     Await.result(server.close());
-    cutAll();
+    Await.result(io.vertx.core.Future.join(open.stream().map(NetSocket::close).toList()));
   }
 
   /** Keeps open connections working while every new one is accepted and hung up at once: reconnecting fails. */
