@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One listening socket on the application's Vert.x, whoever opened it: its connections and the requests in flight on
@@ -44,6 +45,8 @@ public final class BoundServer {
 
   /** How long a connection with no request yet gets, once the listener is closed, to show its first one. */
   private static final Duration SILENT_GRACE = Duration.ofMillis(250);
+  /** How long an HTTP/2 client announced only at the drain gets to answer the PING before its connection closes. */
+  private static final Duration ANNOUNCE_ROUND_TRIP = Duration.ofSeconds(1);
 
   private final ServerRegistry registry;
   private final Channel listener;
@@ -263,6 +266,23 @@ public final class BoundServer {
         }
       }
       case WEBSOCKET -> channel.close();
+      case HTTP_2 -> {
+        if (connection.announced) {
+          VertxChannels.shutdown(channel, backstop);
+        } else {
+          // Opened during the announce window, no stream yet: Vert.x's close would send a GOAWAY naming the last
+          // stream, refusing one the client is sending. Announce it first, then close once the client has seen it.
+          connection.announced = true;
+          AtomicBoolean once = new AtomicBoolean();
+          Runnable close = () -> {
+            if (once.compareAndSet(false, true)) {
+              VertxChannels.shutdown(channel, backstop);
+            }
+          };
+          VertxChannels.announceHttp2(channel).onComplete(ar -> channel.eventLoop().execute(close));
+          channel.eventLoop().schedule(close, ANNOUNCE_ROUND_TRIP.toMillis(), TimeUnit.MILLISECONDS);
+        }
+      }
       default -> VertxChannels.shutdown(channel, backstop);
     }
   }
