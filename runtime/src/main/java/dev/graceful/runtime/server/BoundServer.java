@@ -47,6 +47,8 @@ public final class BoundServer {
   private static final Duration SILENT_GRACE = Duration.ofMillis(250);
   /** How long an HTTP/2 client announced only at the drain gets to answer the PING before its connection closes. */
   private static final Duration ANNOUNCE_ROUND_TRIP = Duration.ofSeconds(1);
+  /** How long an HTTP/2 connection stays open for streams still on the wire once its client has seen the GOAWAY. */
+  private static final Duration HTTP2_LINGER = Duration.ofMillis(250);
 
   private final ServerRegistry registry;
   private final Channel listener;
@@ -267,24 +269,31 @@ public final class BoundServer {
       }
       case WEBSOCKET -> channel.close();
       case HTTP_2 -> {
+        // Vert.x closes an HTTP/2 connection the moment it has no stream left; a client may still have a stream on
+        // the wire that it committed to before it read the GOAWAY (the PING's answer is written by the client's
+        // codec ahead of such writes). So the close comes a moment later, and such a stream is served, not lost.
+        Runnable close = once(() -> channel.eventLoop().schedule(() -> VertxChannels.shutdown(channel, backstop),
+            HTTP2_LINGER.toMillis(), TimeUnit.MILLISECONDS));
         if (connection.announced) {
-          VertxChannels.shutdown(channel, backstop);
+          close.run();
         } else {
-          // Opened during the announce window, no stream yet: Vert.x's close would send a GOAWAY naming the last
-          // stream, refusing one the client is sending. Announce it first, then close once the client has seen it.
+          // Opened during the announce window, no stream yet: announce it first, close once the client has seen it.
           connection.announced = true;
-          AtomicBoolean once = new AtomicBoolean();
-          Runnable close = () -> {
-            if (once.compareAndSet(false, true)) {
-              VertxChannels.shutdown(channel, backstop);
-            }
-          };
           VertxChannels.announceHttp2(channel).onComplete(ar -> channel.eventLoop().execute(close));
           channel.eventLoop().schedule(close, ANNOUNCE_ROUND_TRIP.toMillis(), TimeUnit.MILLISECONDS);
         }
       }
       default -> VertxChannels.shutdown(channel, backstop);
     }
+  }
+
+  private static Runnable once(Runnable action) {
+    AtomicBoolean done = new AtomicBoolean();
+    return () -> {
+      if (done.compareAndSet(false, true)) {
+        action.run();
+      }
+    };
   }
 
   /**
