@@ -61,6 +61,12 @@ class ApplicationServersTest {
     return "127.0.0.1:" + port;
   }
 
+  /** A plain verticle on {@code port} with a short budget: no pre-drain wait, 500 ms kept for the verticles' stop. */
+  private static ChildRuntime withShortBudget(Class<?> verticle, int port, String budget) {
+    return ChildRuntime.startReady(Map.of("GRACEFUL_VERTICLES", verticle.getName(), "PLAIN_HTTP_PORT", String.valueOf(port),
+        "GRACEFUL_SHUTDOWN_TIMEOUT", budget, "GRACEFUL_DRAIN_DELAY", "0", "GRACEFUL_STOP_TIMEOUT", "500ms"));
+  }
+
   /** The summary's entry for the server with this name; fails listing all when there is none. */
   private static JsonObject server(JsonObject summary, String name) {
     JsonArray servers = summary.getJsonObject("phases").getJsonObject("drain").getJsonArray("servers");
@@ -166,9 +172,7 @@ class ApplicationServersTest {
   @Test
   void requestThatNeverFinishesIsCutAtTheDeadlineAndCounted(Vertx vertx) {
     int port = FreePorts.next();
-    try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_VERTICLES", PlainHttpVerticle.class.getName(),
-        "PLAIN_HTTP_PORT", String.valueOf(port), "GRACEFUL_SHUTDOWN_TIMEOUT", "2s", "GRACEFUL_DRAIN_DELAY", "0",
-        "GRACEFUL_STOP_TIMEOUT", "500ms"))) {
+    try (ChildRuntime child = withShortBudget(PlainHttpVerticle.class, port, "2s")) {
       Future<Reply> stuck = Http.get(vertx.createHttpClient(), port, "/?ms=60000");
       Management.awaitInFlight(vertx.createHttpClient(), child.managementPort, "http", address(port), 1);
 
@@ -188,9 +192,7 @@ class ApplicationServersTest {
   @Test
   void clientTextInTheCutListIsEscaped(Vertx vertx) throws Exception {
     int port = FreePorts.next();
-    try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_VERTICLES", PlainHttpVerticle.class.getName(),
-        "PLAIN_HTTP_PORT", String.valueOf(port), "GRACEFUL_SHUTDOWN_TIMEOUT", "2s", "GRACEFUL_DRAIN_DELAY", "0",
-        "GRACEFUL_STOP_TIMEOUT", "500ms"));
+    try (ChildRuntime child = withShortBudget(PlainHttpVerticle.class, port, "2s");
         Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
       // A terminal escape sequence in the URI: raw in a log it would recolour (or rewrite) an operator's terminal.
@@ -208,14 +210,12 @@ class ApplicationServersTest {
   @Test
   void tunnelOpenedWithConnectIsNotClosedAsIdleAndIsCountedWhenCut(Vertx vertx) throws Exception {
     int port = FreePorts.next();
-    try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_VERTICLES", PlainTunnelVerticle.class.getName(),
-        "PLAIN_HTTP_PORT", String.valueOf(port), "GRACEFUL_SHUTDOWN_TIMEOUT", "3s", "GRACEFUL_DRAIN_DELAY", "0",
-        "GRACEFUL_STOP_TIMEOUT", "500ms"));
+    try (ChildRuntime child = withShortBudget(PlainTunnelVerticle.class, port, "3s");
         Socket tunnel = new Socket()) {
       tunnel.connect(new InetSocketAddress("127.0.0.1", port), 5000);
       tunnel.setSoTimeout(10_000);
       tunnel.getOutputStream().write("CONNECT example:443 HTTP/1.1\r\nHost: example:443\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      String head = readHead(tunnel);
+      String head = Http.readHead(tunnel);
       assertTrue(head.startsWith("HTTP/1.1 200"), head);
       assertFalse(head.toLowerCase(Locale.ROOT).contains("connection: close"), head);
 
@@ -230,24 +230,10 @@ class ApplicationServersTest {
     }
   }
 
-  private static String readHead(Socket socket) throws java.io.IOException {
-    StringBuilder head = new StringBuilder();
-    while (!head.toString().endsWith("\r\n\r\n")) {
-      int b = socket.getInputStream().read();
-      if (b < 0) {
-        throw new java.io.IOException("closed after: " + head);
-      }
-      head.append((char) b);
-    }
-    return head.toString();
-  }
-
   @Test
   void blockedEventLoopCannotHoldTheDrainOrLoseTheReport(Vertx vertx) {
     int port = FreePorts.next();
-    try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_VERTICLES", BlockingHttpVerticle.class.getName(),
-        "PLAIN_HTTP_PORT", String.valueOf(port), "GRACEFUL_SHUTDOWN_TIMEOUT", "2s", "GRACEFUL_DRAIN_DELAY", "0",
-        "GRACEFUL_STOP_TIMEOUT", "500ms"))) {
+    try (ChildRuntime child = withShortBudget(BlockingHttpVerticle.class, port, "2s")) {
       Future<Reply> blocking = Http.get(vertx.createHttpClient(), port, "/block?ms=8000");
       Management.awaitInFlight(vertx.createHttpClient(), child.managementPort, "http", address(port), 1);
 

@@ -32,20 +32,12 @@ public final class Http {
   /** Sends {@code GET uri} on a raw keep-alive HTTP/1.1 connection and reads the whole response (head and body). */
   public static String exchange(Socket socket, String uri) throws IOException {
     socket.getOutputStream().write(("GET " + uri + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-    InputStream in = socket.getInputStream();
-    StringBuilder head = new StringBuilder();
-    while (!head.toString().endsWith("\r\n\r\n")) {
-      int b = in.read();
-      if (b < 0) {
-        throw new IOException("connection closed mid-response: " + head);
-      }
-      head.append((char) b);
-    }
+    String head = readHead(socket);
     Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
     if (!length.find()) {
       throw new IOException("no content-length: " + head);
     }
-    byte[] body = in.readNBytes(Integer.parseInt(length.group(1)));
+    byte[] body = socket.getInputStream().readNBytes(Integer.parseInt(length.group(1)));
     return head + new String(body, StandardCharsets.ISO_8859_1);
   }
 
@@ -66,6 +58,20 @@ public final class Http {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Reads a response head, up to and including the empty line. */
+  public static String readHead(Socket socket) throws IOException {
+    InputStream in = socket.getInputStream();
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("connection closed mid-response: " + head);
+      }
+      head.append((char) b);
+    }
+    return head.toString();
   }
 
   /** True when a new TCP connection to the port is accepted. */
