@@ -1,6 +1,6 @@
 package com.example;
 
-import dev.graceful.runtime.GracefulRuntime;
+import dev.graceful.runtime.RuntimeBuilder;
 import dev.graceful.runtime.RuntimeModule;
 import io.vertx.ext.web.Router;
 
@@ -8,7 +8,7 @@ import io.vertx.ext.web.Router;
 public class HelloModule implements RuntimeModule {
 
   @Override
-  public void configure(GracefulRuntime.Builder runtime) {
+  public void configure(RuntimeBuilder runtime) {
     runtime.http(vertx -> {
       Router router = Router.router(vertx);
       router.get("/hello").handler(ctx -> ctx.response().end("hello from a module\n"));

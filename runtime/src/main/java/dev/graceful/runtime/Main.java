@@ -25,7 +25,7 @@ public final class Main {
     // Netty 4.2 sets up JFR events for its buffer allocator on first use even when nothing records them: about 80 JFR
     // classes generated and 8 MiB more resident at start. -Dio.netty.jfr.enabled=true brings them back.
     defaultProperty("io.netty.jfr.enabled", "false");
-    GracefulRuntime.Builder builder = GracefulRuntime.builder();
+    RuntimeBuilder builder = GracefulRuntime.builder();
     try {
       RuntimeConfig config = ConfigLoader.fromEnvironment();
       builder.config(config);
@@ -53,7 +53,7 @@ public final class Main {
    * Every named class is created here, before any port is bound: a constructor (or a module's configure) that throws
    * is as much a configuration error as a class that is missing, and gets the same one line and exit code 2.
    */
-  private static void add(GracefulRuntime.Builder builder, Class<?> type, String named) {
+  private static void add(RuntimeBuilder builder, Class<?> type, String named) {
     if (RuntimeModule.class.isAssignableFrom(type)) {
       RuntimeModule module = instantiate(type.asSubclass(RuntimeModule.class), named);
       try {

@@ -7,5 +7,5 @@ package dev.graceful.runtime;
 @FunctionalInterface
 public interface RuntimeModule {
 
-  void configure(GracefulRuntime.Builder runtime);
+  void configure(RuntimeBuilder runtime);
 }

@@ -1,6 +1,6 @@
 package dev.graceful.runtime.demo;
 
-import dev.graceful.runtime.GracefulRuntime;
+import dev.graceful.runtime.RuntimeBuilder;
 import dev.graceful.runtime.RuntimeModule;
 import dev.graceful.runtime.demo.grpc.DemoGrpcService;
 
@@ -8,7 +8,7 @@ import dev.graceful.runtime.demo.grpc.DemoGrpcService;
 public final class DemoModule implements RuntimeModule {
 
   @Override
-  public void configure(GracefulRuntime.Builder runtime) {
+  public void configure(RuntimeBuilder runtime) {
     runtime.http(DemoRouter::create)
         .grpc(vertx -> DemoGrpcService.of(new DemoGrpc(vertx)));
   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graceful.runtime.GracefulRuntime;
+import dev.graceful.runtime.RuntimeBuilder;
 import dev.graceful.runtime.config.ConfigLoader;
 import dev.graceful.runtime.demo.DemoRouter;
 import dev.graceful.runtime.fixtures.FailingStartVerticle;
@@ -60,11 +61,11 @@ class KubernetesRuntimeTest {
     cluster.close();
   }
 
-  private GracefulRuntime.Builder runtime(String... overrides) {
+  private RuntimeBuilder runtime(String... overrides) {
     return runtime(client, overrides);
   }
 
-  private GracefulRuntime.Builder runtime(KubernetesClient using, String... overrides) {
+  private RuntimeBuilder runtime(KubernetesClient using, String... overrides) {
     Map<String, String> env = new HashMap<>(Map.of(
         "GRACEFUL_HOST", "127.0.0.1", "GRACEFUL_HTTP_PORT", "0", "GRACEFUL_GRPC_PORT", "0", "GRACEFUL_MANAGEMENT_PORT", "0",
         "GRACEFUL_DRAIN_DELAY", "5s", "GRACEFUL_SHUTDOWN_TIMEOUT", "20s", "GRACEFUL_STOP_TIMEOUT", "2s",

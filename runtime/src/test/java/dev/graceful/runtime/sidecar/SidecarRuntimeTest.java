@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graceful.runtime.GracefulRuntime;
+import dev.graceful.runtime.RuntimeBuilder;
 import dev.graceful.runtime.StartFailedException;
 import dev.graceful.runtime.config.ConfigLoader;
 import dev.graceful.runtime.demo.DemoRouter;
@@ -57,7 +58,7 @@ class SidecarRuntimeTest {
     cluster.close();
   }
 
-  private GracefulRuntime.Builder runtime(boolean inPod, String... overrides) {
+  private RuntimeBuilder runtime(boolean inPod, String... overrides) {
     Map<String, String> env = new HashMap<>(Map.of(
         "GRACEFUL_HOST", "127.0.0.1", "GRACEFUL_HTTP_PORT", "0", "GRACEFUL_GRPC_PORT", "0", "GRACEFUL_MANAGEMENT_PORT", "0",
         "GRACEFUL_DRAIN_DELAY", "0", "GRACEFUL_SHUTDOWN_TIMEOUT", "10s", "GRACEFUL_STOP_TIMEOUT", "1s",
@@ -65,7 +66,7 @@ class SidecarRuntimeTest {
     for (int i = 0; i < overrides.length; i += 2) {
       env.put(overrides[i], overrides[i + 1]);
     }
-    GracefulRuntime.Builder builder = GracefulRuntime.builder().config(ConfigLoader.load(env)).http(DemoRouter::create);
+    RuntimeBuilder builder = GracefulRuntime.builder().config(ConfigLoader.load(env)).http(DemoRouter::create);
     return inPod ? builder.kubernetes(client, MockCluster.IDENTITY) : builder;
   }
 

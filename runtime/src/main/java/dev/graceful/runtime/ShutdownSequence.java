@@ -1,0 +1,97 @@
+package dev.graceful.runtime;
+
+import dev.graceful.runtime.lifecycle.LifecycleState;
+import dev.graceful.runtime.shutdown.DrainServers;
+import dev.graceful.runtime.shutdown.FixedDelayWait;
+import dev.graceful.runtime.shutdown.ReadinessDown;
+import dev.graceful.runtime.shutdown.ShutdownBudget;
+import dev.graceful.runtime.shutdown.ShutdownCoordinator;
+import dev.graceful.runtime.shutdown.ShutdownPhase;
+import dev.graceful.runtime.shutdown.ShutdownReport;
+import dev.graceful.runtime.shutdown.StopVerticles;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Logger;
+
+/**
+ * The shutdown, on one budget: readiness down, the pre-drain wait (the Kubernetes-aware phases in a pod, else the
+ * fixed delay), the drain, the verticles' stop; then the report and the last Kubernetes events. A second call forces
+ * it.
+ */
+final class ShutdownSequence {
+
+  private static final Logger LOG = Logger.getLogger(ShutdownSequence.class.getName());
+  /** What stopping drained servers needs: undeploying them takes milliseconds. */
+  private static final Duration SERVERS_ONLY_STOP_RESERVE = Duration.ofMillis(250);
+  /** Least time the last Kubernetes Events get to be written, even past the deadline; within the process's grace. */
+  private static final Duration EVENT_FLUSH_BOUND = Duration.ofMillis(500);
+
+  private final RuntimeParts parts;
+  private final StartSequence start;
+  private final AtomicReference<ShutdownBudget> budget = new AtomicReference<>();
+  private final CompletableFuture<ShutdownBudget> begun = new CompletableFuture<>();
+  private final Promise<ShutdownReport> done = Promise.promise();
+
+  ShutdownSequence(RuntimeParts parts, StartSequence start) {
+    this.parts = parts;
+    this.start = start;
+  }
+
+  /**
+   * Starts the graceful shutdown; calling it again (a second signal) forces it: remaining waits are skipped and
+   * whatever is still open is closed now. Completes with the report once every phase has run.
+   */
+  Future<ShutdownReport> begin() {
+    ShutdownBudget mine = new ShutdownBudget(parts.control(), parts.config().shutdownTimeout());
+    if (!budget.compareAndSet(null, mine)) {
+      LOG.warning("shutdown already in progress: forcing it");
+      budget.get().force();
+      return done.future();
+    }
+    LOG.info("shutdown started: budget " + parts.config().shutdownTimeout().toMillis() + " ms");
+    begun.complete(mine);
+    Instant signalledAt = Instant.now();
+    // A start still in progress settles first (its own timeout bounds it); then the phases run as usual.
+    start.settled().transform(ar -> runPhases(mine, signalledAt)).onComplete(done);
+    return done.future();
+  }
+
+  /** Completes with the budget once a shutdown has begun. */
+  CompletableFuture<ShutdownBudget> begun() {
+    return begun;
+  }
+
+  /** Completes with the report once the shutdown has run. */
+  Future<ShutdownReport> done() {
+    return done.future();
+  }
+
+  private Future<ShutdownReport> runPhases(ShutdownBudget budget, Instant signalledAt) {
+    // Keep GRACEFUL_STOP_TIMEOUT back from the drain only for verticles of the user's own, whose stop may take time;
+    // with servers alone, in-flight requests get nearly all of it.
+    Duration stopReserve = parts.hasOwnVerticles() ? parts.config().stopTimeout() : SERVERS_ONLY_STOP_RESERVE;
+    List<ShutdownPhase> phases = new ArrayList<>();
+    phases.add(new ReadinessDown(parts.lifecycle()));
+    phases.addAll(parts.kubernetes()
+        .map(k -> k.beforeDrain(signalledAt, parts.config().shutdownTimeout(), parts.config().drainDelay(), stopReserve))
+        .orElseGet(() -> List.of(new FixedDelayWait(parts.config().drainDelay(), stopReserve))));
+    phases.add(new DrainServers(parts.serverRegistry(), parts.control(), stopReserve));
+    phases.add(new StopVerticles(parts.vertx(), parts.lifecycle(), start.deployments()));
+    return new ShutdownCoordinator(phases, parts.metrics()::recordPhase).run(budget)
+        .onComplete(ar -> parts.lifecycle().moveTo(LifecycleState.STOPPED))
+        .onSuccess(report -> LOG.info(report.toJson().encode()))
+        .compose(report -> parts.kubernetes().map(k -> {
+          k.shutdownFinished(report);
+          // Events are best effort, but a forced shutdown ends with the budget spent: give the flush a bound of its
+          // own, or close() would kill the ShutdownForced POST before it is written.
+          Duration remaining = budget.remaining(Duration.ZERO);
+          return k.flushEvents(remaining.compareTo(EVENT_FLUSH_BOUND) > 0 ? remaining : EVENT_FLUSH_BOUND).map(report);
+        }).orElse(Future.succeededFuture(report)));
+  }
+}
