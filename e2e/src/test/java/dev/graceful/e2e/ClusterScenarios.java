@@ -177,6 +177,39 @@ abstract class ClusterScenarios {
 
   @Test
   @Order(3)
+  void aServiceCreatedAfterThePodsStartedHoldsTheirDrainToo() throws InterruptedException {
+    // A second Service over the same pods, created while they run (as a blue-green switch or a new Service does):
+    // the pods learned their Services at start, so only the re-read at SIGTERM knows this one.
+    Pod victim = pods("plain").stream().filter(ClusterScenarios::ready).findFirst().orElseThrow();
+    io.fabric8.kubernetes.api.model.Service chartService = cluster.admin().services().inNamespace("default")
+        .withName("plain-graceful-runtime").get();
+    cluster.admin().services().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.ServiceBuilder()
+        .withNewMetadata().withName("plain-late").endMetadata()
+        .withNewSpec().withSelector(chartService.getSpec().getSelector())
+        .addNewPort().withName("http").withPort(8080).withNewTargetPort("http").endPort().endSpec()
+        .build()).create();
+    await(() -> cluster.admin().discovery().v1().endpointSlices().inNamespace("default")
+            .withLabel("kubernetes.io/service-name", "plain-late").list().getItems().stream()
+            .flatMap(s -> s.getEndpoints() == null ? java.util.stream.Stream.<Endpoint>empty() : s.getEndpoints().stream())
+            .anyMatch(e -> e.getTargetRef() != null && victim.getMetadata().getUid().equals(e.getTargetRef().getUid())
+                && Boolean.TRUE.equals(e.getConditions().getServing())),
+        Duration.ofSeconds(30), "the late Service's slice to list the pod serving");
+    cluster.admin().pods().inNamespace("default").withName(victim.getMetadata().getName()).delete();
+    await(() -> cluster.terminated().stream().anyMatch(t -> t.pod().endsWith("/" + victim.getMetadata().getName())),
+        Duration.ofSeconds(60), "the pod to be gone");
+    PodTimeline t = cluster.terminated().stream()
+        .filter(x -> x.pod().endsWith("/" + victim.getMetadata().getName())).findFirst().orElseThrow();
+    JsonObject summary = summary(t);
+    JsonObject wait = summary.getJsonObject("phases").getJsonObject("pre-drain-wait");
+    cluster.admin().services().inNamespace("default").withName("plain-late").delete();
+    assertEquals(0, t.exitCode(), t.logs());
+    assertEquals("drained", wait.getString("outcome"), summary.encode());
+    assertTrue(wait.getJsonArray("services").contains("plain-late"), "the wait must cover the late Service: " + summary.encode());
+    assertTrue(wait.getJsonArray("services").contains("plain-graceful-runtime"), summary.encode());
+  }
+
+  @Test
+  @Order(4)
   void readinessGateTakesThePodOutSooner() throws InterruptedException {
     install("gated", true);
     await(() -> pods("gated").size() == 2 && pods("gated").stream().allMatch(ClusterScenarios::ready),
@@ -189,7 +222,7 @@ abstract class ClusterScenarios {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void rollingRestartsUnderLoadFailNoRequest() throws Exception {
     install("rolled", true, 3);
     Rollouts result = rolloutsUnderLoad("rolled", "");
@@ -198,7 +231,7 @@ abstract class ClusterScenarios {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void anUnchangedVertxAppOnTheBaseImageFailsNoRequestEither() throws Exception {
     // The naive server's routes as a plain verticle with its own servers, started through GRACEFUL_VERTICLES: the
     // runtime drains servers it did not create.
@@ -219,7 +252,7 @@ abstract class ClusterScenarios {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void theProofCanFailANaiveServerLosesRequestsUnderTheSameRollout() throws Exception {
     install("naive", cluster.image(TestCluster.Image.NAIVE), false, 3);
     Rollouts result = rolloutsUnderLoad("naive", "naive ");
@@ -229,7 +262,7 @@ abstract class ClusterScenarios {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void shortGracePeriodStillFinishesTheRequestInFlight() throws Exception {
     install("short", true, 1);
     await(() -> pods("short").size() == 1 && ready(pods("short").get(0)), Duration.ofSeconds(120), "1 ready pod");
@@ -376,7 +409,7 @@ abstract class ClusterScenarios {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void withoutItsRoleThePodStillDrainsAndExitsByItsDeadline() throws Exception {
     install("norole", false, 1);
     await(() -> pods("norole").size() == 1 && ready(pods("norole").get(0)), Duration.ofSeconds(120), "1 ready pod");
@@ -393,7 +426,7 @@ abstract class ClusterScenarios {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void withTheApiServerStoppedThePodStillDrainsAndExitsByItsDeadline() throws Exception {
     TestCluster.ApiServerFaults faults = cluster.apiServerFaults().orElse(null);
     Assumptions.assumeTrue(faults != null, cluster.name() + " cannot stop its API server apart from its kubelet");

@@ -59,8 +59,6 @@ import java.util.logging.Logger;
 public final class GracefulRuntime {
 
   private static final Logger LOG = Logger.getLogger(GracefulRuntime.class.getName());
-  /** All the time the process takes past the shutdown deadline: for the last report, the proxy's quit and closing. */
-  private static final Duration PAST_DEADLINE_GRACE = Duration.ofSeconds(1);
   /** Bound on closing Vert.x, and on the proxy's quit after a failed start. */
   private static final Duration CLOSE_BOUND = Duration.ofSeconds(2);
 
@@ -178,9 +176,11 @@ public final class GracefulRuntime {
   }
 
   /**
-   * Starts, waits for SIGTERM, SIGINT or SIGHUP, shuts down, closes, and returns the process exit code. Once a signal has
-   * arrived it waits until the shutdown deadline, following it when a phase moves it (the pod's deadline on
-   * Kubernetes), and never more than {@link #PAST_DEADLINE_GRACE} past it, sidecar quit and close included.
+   * Starts, waits for SIGTERM, SIGINT or SIGHUP, shuts down, closes, and returns the process exit code. A signal during
+   * the start abandons it and shuts down what had started. Once a signal has arrived it waits until the shutdown
+   * deadline, following it when a phase moves it (the pod's deadline on Kubernetes), and never more than
+   * {@link RuntimeParts#pastDeadlineGrace()} past it, sidecar quit and close included. When it returns, no thread of
+   * the runtime keeps the JVM alive and the JVM's own signal handling is back.
    */
   public int run() {
     try (SignalTrap signals = SignalTrap.install(this::shutdown)) {
@@ -193,33 +193,37 @@ public final class GracefulRuntime {
       start().toCompletionStage().toCompletableFuture().get();
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      System.err.println("graceful-runtime: start failed: " + cause.getMessage());
-      parts.kubernetes().ifPresent(k -> awaitQuietly(k.flushEvents(), parts.config().kubernetes().apiTimeout()));
-      exitSidecar(ExitCode.START_FAILED.code(), CLOSE_BOUND);
-      closeQuietly(parts.config().startTimeout());
-      return ExitCode.START_FAILED.code();
+      if (!(cause instanceof StartAbandonedException)) {
+        System.err.println("graceful-runtime: start failed: " + cause.getMessage());
+        parts.kubernetes().ifPresent(k -> awaitQuietly(k.flushEvents(), parts.config().kubernetes().apiTimeout()));
+        exitSidecar(ExitCode.START_FAILED.code(), CLOSE_BOUND);
+        closeWithin(parts.config().startTimeout());
+        return ExitCode.START_FAILED.code();
+      }
+      // A signal during the start: the shutdown has begun and stops what had started.
     }
-    DeadlineWait wait = new DeadlineWait(shutdown.begun().join(), PAST_DEADLINE_GRACE);
-    ShutdownReport report;
+    DeadlineWait wait = new DeadlineWait(shutdown.begun().join(), parts.pastDeadlineGrace());
+    int code;
     try {
-      report = wait.await(shutdown.done().toCompletionStage().toCompletableFuture());
+      code = wait.await(shutdown.done().toCompletionStage().toCompletableFuture()).exitCode().code();
     } catch (TimeoutException e) {
       LOG.severe("shutdown did not finish by its deadline; exiting anyway");
-      exitSidecar(ExitCode.SHUTDOWN_FORCED.code(), wait.graceLeft());
-      return ExitCode.SHUTDOWN_FORCED.code();
+      code = ExitCode.SHUTDOWN_FORCED.code();
     } catch (Exception e) {
       LOG.severe("shutdown failed: " + e);
-      exitSidecar(ExitCode.INTERNAL_ERROR.code(), wait.graceLeft());
-      return ExitCode.INTERNAL_ERROR.code();
+      code = ExitCode.INTERNAL_ERROR.code();
     }
-    exitSidecar(report.exitCode().code(), wait.graceLeft());
-    if (!report.forced()) {
-      // Not after a forced shutdown: Vert.x's close would wait on the very verticles that did not stop; exiting
-      // closes the sockets anyway.
+    exitSidecar(code, wait.graceLeft());
+    if (code == ExitCode.SHUTDOWN_FORCED.code() || code == ExitCode.INTERNAL_ERROR.code()) {
+      // Vert.x's close would wait on the very verticles that did not stop: end its threads instead.
+      parts.kubernetes().ifPresent(KubernetesIntegration::close);
+      VertxHalt.halt(parts.vertx(), wait.graceLeft());
+      awaitQuietly(parts.control().close(), wait.graceLeft());
+    } else {
       Duration left = wait.graceLeft();
-      closeQuietly(left.compareTo(CLOSE_BOUND) < 0 ? left : CLOSE_BOUND);
+      closeWithin(left.compareTo(CLOSE_BOUND) < 0 ? left : CLOSE_BOUND);
     }
-    return report.exitCode().code();
+    return code;
   }
 
   /** Asks the mesh proxy to exit when the pod runs to completion, so a Job completes; bounded, never fails. */
@@ -229,9 +233,12 @@ public final class GracefulRuntime {
     }
   }
 
-  private void closeQuietly(Duration bound) {
+  /** Closes both Vert.x instances; past the bound, ends their threads, so nothing keeps the JVM alive. */
+  private void closeWithin(Duration bound) {
     if (!awaitQuietly(close(), bound)) {
-      LOG.warning("Vert.x did not close within " + bound.toMillis() + " ms");
+      LOG.warning("Vert.x did not close within " + bound.toMillis() + " ms; ending its threads");
+      VertxHalt.halt(parts.vertx(), CLOSE_BOUND);
+      VertxHalt.halt(parts.control(), CLOSE_BOUND);
     }
   }
 

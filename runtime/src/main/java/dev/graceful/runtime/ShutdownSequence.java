@@ -3,6 +3,7 @@ package dev.graceful.runtime;
 import dev.graceful.runtime.lifecycle.LifecycleState;
 import dev.graceful.runtime.shutdown.DrainServers;
 import dev.graceful.runtime.shutdown.FixedDelayWait;
+import dev.graceful.runtime.shutdown.NeverReadyNoWait;
 import dev.graceful.runtime.shutdown.ReadinessDown;
 import dev.graceful.runtime.shutdown.ShutdownBudget;
 import dev.graceful.runtime.shutdown.ShutdownCoordinator;
@@ -29,8 +30,6 @@ final class ShutdownSequence {
   private static final Logger LOG = Logger.getLogger(ShutdownSequence.class.getName());
   /** What stopping drained servers needs: undeploying them takes milliseconds. */
   private static final Duration SERVERS_ONLY_STOP_RESERVE = Duration.ofMillis(250);
-  /** Least time the last Kubernetes Events get to be written, even past the deadline; within the process's grace. */
-  private static final Duration EVENT_FLUSH_BOUND = Duration.ofMillis(500);
 
   private final RuntimeParts parts;
   private final StartSequence start;
@@ -49,15 +48,23 @@ final class ShutdownSequence {
    */
   Future<ShutdownReport> begin() {
     ShutdownBudget mine = new ShutdownBudget(parts.control(), parts.config().shutdownTimeout());
+    Future<Void> settled = start.settled();
+    if (settled.failed() && !(settled.cause() instanceof StartAbandonedException)) {
+      LOG.info("shutdown requested after a failed start: already stopping");
+      return Future.failedFuture(settled.cause());
+    }
     if (!budget.compareAndSet(null, mine)) {
       LOG.warning("shutdown already in progress: forcing it");
       budget.get().force();
       return done.future();
     }
     LOG.info("shutdown started: budget " + parts.config().shutdownTimeout().toMillis() + " ms");
-    begun.complete(mine);
     Instant signalledAt = Instant.now();
-    // A start still in progress settles first (its own timeout bounds it); then the phases run as usual.
+    // Readiness goes down at the signal, not once a start in progress has settled: a start that completes after it
+    // can then no longer turn the runtime READY, nor set the readiness gate True.
+    parts.lifecycle().moveTo(LifecycleState.DRAINING);
+    begun.complete(mine);
+    start.abandon();
     start.settled().transform(ar -> runPhases(mine, signalledAt)).onComplete(done);
     return done.future();
   }
@@ -78,9 +85,14 @@ final class ShutdownSequence {
     Duration stopReserve = parts.hasOwnVerticles() ? parts.config().stopTimeout() : SERVERS_ONLY_STOP_RESERVE;
     List<ShutdownPhase> phases = new ArrayList<>();
     phases.add(new ReadinessDown(parts.lifecycle()));
+    // Never ready, never routed to: no load balancer or endpoint has this pod to take out, so nothing to wait for.
+    boolean routable = start.becameReady();
     phases.addAll(parts.kubernetes()
-        .map(k -> k.beforeDrain(signalledAt, parts.config().shutdownTimeout(), parts.config().drainDelay(), stopReserve))
-        .orElseGet(() -> List.of(new FixedDelayWait(parts.config().drainDelay(), stopReserve))));
+        .map(k -> k.beforeDrain(signalledAt, parts.config().shutdownTimeout(), parts.config().drainDelay(), stopReserve,
+            routable))
+        .orElseGet(() -> List.of(routable
+            ? new FixedDelayWait(parts.config().drainDelay(), stopReserve)
+            : new NeverReadyNoWait())));
     phases.add(new DrainServers(parts.serverRegistry(), parts.control(), stopReserve));
     phases.add(new StopVerticles(parts.vertx(), parts.lifecycle(), start.deployments()));
     return new ShutdownCoordinator(phases, parts.metrics()::recordPhase).run(budget)
@@ -88,10 +100,11 @@ final class ShutdownSequence {
         .onSuccess(report -> LOG.info(report.toJson().encode()))
         .compose(report -> parts.kubernetes().map(k -> {
           k.shutdownFinished(report);
-          // Events are best effort, but a forced shutdown ends with the budget spent: give the flush a bound of its
-          // own, or close() would kill the ShutdownForced POST before it is written.
+          // Events are best effort, but a forced shutdown ends with the budget spent: the flush may then use half the
+          // time the process has past the deadline, or close() would kill the ShutdownForced POST before it is written.
           Duration remaining = budget.remaining(Duration.ZERO);
-          return k.flushEvents(remaining.compareTo(EVENT_FLUSH_BOUND) > 0 ? remaining : EVENT_FLUSH_BOUND).map(report);
+          Duration pastDeadline = parts.pastDeadlineGrace().dividedBy(2);
+          return k.flushEvents(remaining.compareTo(pastDeadline) > 0 ? remaining : pastDeadline).map(report);
         }).orElse(Future.succeededFuture(report)));
   }
 }

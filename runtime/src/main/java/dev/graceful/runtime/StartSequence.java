@@ -6,6 +6,7 @@ import dev.graceful.runtime.lifecycle.LifecycleState;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -13,38 +14,57 @@ import java.util.logging.Logger;
 /**
  * The start, in order: the management port; the own pod's read and the mesh proxy, alongside every server and
  * verticle; the user's readiness checks; then READY and the readiness gate. Fails, having stopped what started, if
- * any step fails.
+ * any step fails. A shutdown that begins meanwhile {@link #abandon() abandons} it at once: whatever step is awaited
+ * is no longer waited for, and what has started is left to the shutdown to drain and stop.
  */
 final class StartSequence {
 
   private static final Logger LOG = Logger.getLogger(StartSequence.class.getName());
   /** How often unmet readiness checks are asked again while the start waits for them. */
   private static final long READINESS_RETRY_MS = 200;
+  /** How long an abandoned start still waits for units that are starting: servers bind within it, so they are drained. */
+  private static final Duration SETTLE_AT_ABANDON = Duration.ofMillis(500);
 
   private final RuntimeParts parts;
   private final Promise<Void> started = Promise.promise();
+  /** Complete once a shutdown has begun: the start's own waits (readiness checks) end. */
+  private final Promise<Void> abandoned = Promise.promise();
+  /** Complete once the abandoned start knows what it has deployed: every awaited step then fails. */
+  private final Promise<Void> stoppedWaiting = Promise.promise();
+  private final Startup startup;
   private volatile Map<String, String> deployments = Map.of();
+  private volatile boolean becameReady;
+  private boolean running;
   private volatile int managementPort = -1;
 
   StartSequence(RuntimeParts parts) {
     this.parts = parts;
+    this.startup = new Startup(parts.vertx(), parts.config().startTimeout());
   }
 
   /** Starts everything; completes once READY, fails (after stopping what had started) if anything failed. */
   Future<Void> run() {
-    parts.management().listen(parts.config().host(), parts.config().managementPort())
+    synchronized (this) {
+      running = true;
+      if (abandoned.future().isComplete()) {
+        return started.future(); // a shutdown began before the start: abandon() has settled it
+      }
+    }
+    unlessAbandoned(parts.management().listen(parts.config().host(), parts.config().managementPort()))
         .onSuccess(port -> {
           managementPort = port;
           LOG.info("management server listening on port " + port + " (/health/live, /health/ready, /health/started, /metrics)");
         })
-        .compose(port -> deployWithProxy(parts.kubernetes().map(KubernetesIntegration::start).orElse(Future.succeededFuture())))
+        .compose(port -> unlessAbandoned(deployWithProxy(parts.kubernetes().map(KubernetesIntegration::start)
+            .orElse(Future.succeededFuture()))))
         .compose(ids -> {
           deployments = ids;
-          parts.servers().forEach(s -> LOG.info(s.kind() + " server '" + s.name() + "' listening on port " + s.port()));
-          return awaitUserReadiness(System.nanoTime() + parts.config().startTimeout().toNanos());
+          return unlessAbandoned(awaitUserReadiness(System.nanoTime() + parts.config().startTimeout().toNanos()));
         })
         .compose(v -> {
+          // Fails once a shutdown has begun (the lifecycle only moves forward): no readiness, no gate, after a signal.
           if (parts.lifecycle().moveTo(LifecycleState.READY)) {
+            becameReady = true;
             LOG.info("ready: " + parts.servers().size() + " server(s), " + deployments.size() + " deployment(s)");
             // The pod turns Ready only once its readiness gate is True; that call is bounded and never fails.
             return parts.kubernetes().map(KubernetesIntegration::ready).orElse(Future.succeededFuture());
@@ -53,11 +73,59 @@ final class StartSequence {
         })
         .onSuccess(v -> started.tryComplete())
         .onFailure(cause -> {
+          if (cause instanceof StartAbandonedException) {
+            started.tryFail(cause);
+            return;
+          }
           parts.lifecycle().moveTo(LifecycleState.FAILED);
           parts.kubernetes().ifPresent(k -> k.startFailed(cause.getMessage()));
           started.tryFail(cause instanceof StartFailedException ? cause : new StartFailedException(cause.getMessage(), cause));
         });
     return started.future();
+  }
+
+  /**
+   * A shutdown began: stop waiting for whatever the start awaits (the pod read, the mesh proxy, a server's bind, a
+   * readiness check) and settle it now, failed with {@link StartAbandonedException}. What has started stays up for
+   * the shutdown to drain and stop ({@link #deployments()}); what starts later stops itself. No-op once settled.
+   */
+  void abandon() {
+    StartAbandonedException cause = new StartAbandonedException("start abandoned: a shutdown began");
+    synchronized (this) {
+      if (started.future().isComplete() || !abandoned.tryComplete()) {
+        return;
+      }
+      if (!running) {
+        started.tryFail(cause); // nothing was started, and run() will start nothing
+        return;
+      }
+    }
+    startup.abandon(cause, SETTLE_AT_ABANDON).onComplete(ar -> {
+      Map<String, String> running = new LinkedHashMap<>(deployments);
+      running.putAll(ar.result());
+      deployments = Map.copyOf(running);
+      LOG.info("shutdown during the start: not waiting for it any longer; "
+          + (running.isEmpty() ? "nothing had started" : "stopping what had started: " + String.join(", ", running.values())));
+      stoppedWaiting.tryComplete();
+    });
+  }
+
+  /** True once the start has moved the runtime to READY. */
+  boolean becameReady() {
+    return becameReady;
+  }
+
+  private <T> Future<T> unlessAbandoned(Future<T> step) {
+    Promise<T> result = Promise.promise();
+    step.onComplete(ar -> {
+      if (ar.succeeded()) {
+        result.tryComplete(ar.result());
+      } else {
+        result.tryFail(ar.cause());
+      }
+    });
+    stoppedWaiting.future().onComplete(ar -> result.tryFail(new StartAbandonedException("start abandoned: a shutdown began")));
+    return result.future();
   }
 
   /** Completes when the start has succeeded or failed. */
@@ -82,14 +150,13 @@ final class StartSequence {
    */
   private Future<Map<String, String>> deployWithProxy(Future<Void> podRead) {
     Future<Void> proxyReady = podRead.compose(v -> proxyReady());
-    Startup startup = new Startup(parts.vertx(), parts.config().startTimeout());
     if (parts.sidecars().waitBeforeVerticles()) {
       return proxyReady.compose(v -> startup.deployAll(parts.units()));
     }
     Future<Map<String, String>> deployed = startup.deployAll(parts.units());
     return Future.join(deployed, proxyReady).transform(ar -> {
-      if (ar.succeeded() || deployed.failed()) {
-        return deployed; // a failed deploy has already stopped what it started
+      if (ar.succeeded() || deployed.failed() || abandoned.future().isComplete()) {
+        return deployed; // a failed deploy has already stopped what it started; an abandoned one leaves it running
       }
       // The pod could not be read (GRACEFUL_KUBERNETES=true) or the proxy never became ready: stop what did start,
       // then report it, as any failed start.
@@ -110,6 +177,9 @@ final class StartSequence {
 
   private Future<Void> awaitUserReadiness(long deadlineNanos) {
     return parts.probes().userReadiness().transform(ar -> {
+      if (abandoned.future().isComplete()) {
+        return Future.failedFuture(new StartAbandonedException("start abandoned: a shutdown began"));
+      }
       if (ar.succeeded() && ar.result().getUp()) {
         return Future.succeededFuture();
       }

@@ -34,8 +34,14 @@ final class Startup {
   private final Map<String, String> deployed = new ConcurrentHashMap<>();
   private final Map<Unit, Boolean> pending = new ConcurrentHashMap<>();
   private final Promise<Void> timedOut = Promise.promise();
-  /** Set once the rollback has undeployed what had started; a unit that starts after that undeploys itself. */
+  /**
+   * Set once the rollback has undeployed what had started, or once the start was abandoned for a shutdown; a unit
+   * that starts after that undeploys itself.
+   */
   private boolean rolledBack;
+  private final Promise<Map<String, String>> result = Promise.promise();
+  /** Every deployment begun, once {@link #deployAll} has begun them. */
+  private volatile List<Future<String>> begun = List.of();
 
   Startup(Vertx vertx, Duration timeout) {
     this.vertx = vertx;
@@ -44,7 +50,11 @@ final class Startup {
 
   /** @return deployment id to unit name, in declaration order */
   Future<Map<String, String>> deployAll(List<Unit> units) {
-    Promise<Map<String, String>> result = Promise.promise();
+    synchronized (this) {
+      if (rolledBack) {
+        return result.future(); // abandoned before it began
+      }
+    }
     List<Future<String>> all = new ArrayList<>();
     for (Unit unit : units) {
       pending.put(unit, true);
@@ -53,6 +63,7 @@ final class Startup {
       // andThen: whoever waits on a deployment (the rollback) sees it recorded first.
       all.add(deploy(unit).andThen(ar -> record(unit, ar)));
     }
+    begun = List.copyOf(all);
     // Only once the list is whole, so a failure's rollback waits for every unit.
     for (Future<String> deployment : all) {
       deployment.onFailure(cause -> fail(result, all, new StartFailedException(cause.getMessage(), cause)));
@@ -71,6 +82,36 @@ final class Startup {
       }
     });
     return result.future();
+  }
+
+  /**
+   * A shutdown began during the start: stop waiting for it. Units still starting get up to {@code settle} to finish
+   * (a server binds in milliseconds; a verticle's start may never end); what has started then is left running, for
+   * the shutdown to drain and stop, and what starts later undeploys itself.
+   *
+   * @return deployment id to unit name, for what has started by then
+   */
+  Future<Map<String, String>> abandon(StartAbandonedException cause, Duration settle) {
+    failing.set(true); // no rollback: the shutdown stops what started
+    Promise<Void> waited = Promise.promise();
+    long timer = vertx.setTimer(Math.max(1, settle.toMillis()), id -> waited.tryComplete());
+    Future.join(begun).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      waited.tryComplete();
+    });
+    return waited.future().map(v -> {
+      Map<String, String> started;
+      synchronized (this) {
+        rolledBack = true;
+        started = Map.copyOf(deployed);
+      }
+      if (!pending.isEmpty()) {
+        LOG.warning("start abandoned while still starting: " + String.join(", ", pending.keySet().stream()
+            .map(Unit::name).toList()) + "; each stops itself if it ever starts, else Vert.x's close ends it");
+      }
+      result.tryFail(cause);
+      return started;
+    });
   }
 
   private void record(Unit unit, AsyncResult<String> ar) {

@@ -4,6 +4,7 @@ import dev.graceful.runtime.config.ConfigException;
 import dev.graceful.runtime.config.KubernetesSettings;
 import dev.graceful.runtime.config.Setting;
 import dev.graceful.runtime.shutdown.FixedDelayWait;
+import dev.graceful.runtime.shutdown.NeverReadyNoWait;
 import dev.graceful.runtime.shutdown.ShutdownPhase;
 import dev.graceful.runtime.shutdown.ShutdownReport;
 import io.fabric8.kubernetes.client.Config;
@@ -116,6 +117,7 @@ public final class KubernetesIntegration {
    * unreachable server within it. Fails only when Kubernetes is required; otherwise warns and degrades.
    */
   public Future<Void> start() {
+    LOG.info("kubernetes: reading pod " + identity + " and the Services that select it");
     return readFacts(System.nanoTime() + startReadBound(settings).toNanos(), 0).map(found -> {
       facts = Optional.of(found);
       events.podUid(found.uid());
@@ -163,19 +165,25 @@ public final class KubernetesIntegration {
 
   /**
    * The phases between readiness-down and the drain: readiness gate False, the pod's deadline, the endpoint wait.
-   * Without pod facts (the start-time read failed) only the fixed delay remains.
+   * Without pod facts (the start-time read failed) only the fixed delay remains. A runtime that never turned ready
+   * ({@code routable} false: a signal during its start) was never in any endpoint: it keeps only the deadline.
    */
-  public List<ShutdownPhase> beforeDrain(Instant signalledAt, Duration configuredBudget, Duration drainDelay, Duration reserve) {
+  public List<ShutdownPhase> beforeDrain(Instant signalledAt, Duration configuredBudget, Duration drainDelay, Duration reserve,
+      boolean routable) {
     List<ShutdownPhase> phases = new ArrayList<>();
     Optional<PodFacts> known = facts;
     if (known.isEmpty()) {
-      phases.add(new FixedDelayWait(drainDelay, reserve));
+      phases.add(routable ? new FixedDelayWait(drainDelay, reserve) : new NeverReadyNoWait());
       return phases;
     }
-    gate.ifPresent(g -> phases.add(new ReadinessGatePhase(g, faults)));
+    if (routable) {
+      gate.ifPresent(g -> phases.add(new ReadinessGatePhase(g, faults)));
+    }
     phases.add(new PodDeadlinePhase(pod, known.get().terminationGrace(), configuredBudget, settings.deadlineMargin(),
         signalledAt, events, faults));
-    phases.add(new EndpointsDrainedWait(api, vertx, identity, known.get(), pod, settings, drainDelay, reserve, events, faults));
+    phases.add(routable
+        ? new EndpointsDrainedWait(api, vertx, identity, known.get(), pod, settings, drainDelay, reserve, events, faults)
+        : new NeverReadyNoWait());
     return phases;
   }
 

@@ -25,6 +25,8 @@ final class ReadinessGate {
   private final KubernetesApi api;
   private final PodIdentity pod;
   private final String conditionType;
+  /** The last write: each waits for the one before, so a False at SIGTERM can never be overtaken by the True. */
+  private Future<Void> last = Future.succeededFuture();
 
   ReadinessGate(KubernetesApi api, PodIdentity pod, String conditionType) {
     this.api = api;
@@ -36,7 +38,12 @@ final class ReadinessGate {
     return conditionType;
   }
 
-  Future<Void> set(boolean ready, String reason) {
+  synchronized Future<Void> set(boolean ready, String reason) {
+    last = last.transform(ar -> write(ready, reason));
+    return last;
+  }
+
+  private Future<Void> write(boolean ready, String reason) {
     return api.call("patch pod " + pod.namespace() + "/" + pod.name() + " condition " + conditionType, () -> {
       try {
         patch(ready, reason);

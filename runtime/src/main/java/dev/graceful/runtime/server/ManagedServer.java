@@ -4,12 +4,15 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import java.net.BindException;
+import java.util.logging.Logger;
 
 /**
  * One HTTP or gRPC server run by the runtime: a verticle, so it gets its own event loop. It is drained like every
  * other server on the application's Vert.x ({@link BoundServer}); the registry only learns its name and kind here.
  */
 public final class ManagedServer extends VerticleBase {
+
+  private static final Logger LOG = Logger.getLogger(ManagedServer.class.getName());
 
   private final ServerSpec spec;
   private final ServerRegistry registry;
@@ -43,6 +46,8 @@ public final class ManagedServer extends VerticleBase {
         .onSuccess(s -> {
           registry.own(s.actualPort(), spec);
           actualPort = s.actualPort();
+          // Logged as it binds: the runtime is not ready yet (the pod read, the mesh proxy and checks may be awaited).
+          LOG.info(spec.kind() + " server '" + spec.name() + "' listening on port " + actualPort);
         });
   }
 

@@ -114,8 +114,8 @@ class EmbeddedRuntimeTest {
     // Once the application loop is stuck, the probe must still answer quickly.
     Management.awaitInFlight(probes, runtime.managementPort(), "http", "http", 1);
     long start = System.nanoTime();
-    assertEquals(200, Await.result(Http.get(probes, runtime.managementPort(), "/health/ready")).status());
-    assertEquals(200, Await.result(Http.get(probes, runtime.managementPort(), "/health/live")).status());
+    assertEquals(200, Http.getWithJdk(runtime.managementPort(), "/health/ready").status());
+    assertEquals(200, Http.getWithJdk(runtime.managementPort(), "/health/live").status());
     long tookMs = (System.nanoTime() - start) / 1_000_000;
     assertFalse(blocked.isComplete(), "the application loop must still be blocked during the probe");
     assertTrue(tookMs < 1000, "probes took " + tookMs + " ms while the application loop was blocked");
@@ -131,7 +131,6 @@ class EmbeddedRuntimeTest {
         .livenessCheck("worker", p -> p.complete(Status.OK()))
         .build();
     Future<Void> started = runtime.start();
-    HttpClient probes = clients.createHttpClient();
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (runtime.managementPort() < 0 || runtime.port("http") < 0) {
       assertTrue(System.nanoTime() < deadline, "servers did not listen");
@@ -139,17 +138,17 @@ class EmbeddedRuntimeTest {
     }
     // The HTTP server listens, yet the runtime is not ready: a readiness check is failing.
     assertEquals(200, Await.result(Http.get(clients.createHttpClient(), runtime.port("http"), "/delay?ms=0")).status());
-    Http.Reply ready = Await.result(Http.get(probes, runtime.managementPort(), "/health/ready"));
+    Http.Reply ready = Http.getWithJdk(runtime.managementPort(), "/health/ready");
     assertEquals(503, ready.status());
     assertTrue(ready.body().contains("\"id\":\"database\",\"status\":\"DOWN\""), ready.body());
-    assertEquals(503, Await.result(Http.get(probes, runtime.managementPort(), "/health/started")).status());
+    assertEquals(503, Http.getWithJdk(runtime.managementPort(), "/health/started").status());
     assertFalse(started.isComplete());
 
     databaseUp.set(true);
     Await.result(started);
-    assertEquals(200, Await.result(Http.get(probes, runtime.managementPort(), "/health/ready")).status());
-    assertEquals(200, Await.result(Http.get(probes, runtime.managementPort(), "/health/started")).status());
-    Http.Reply live = Await.result(Http.get(probes, runtime.managementPort(), "/health/live"));
+    assertEquals(200, Http.getWithJdk(runtime.managementPort(), "/health/ready").status());
+    assertEquals(200, Http.getWithJdk(runtime.managementPort(), "/health/started").status());
+    Http.Reply live = Http.getWithJdk(runtime.managementPort(), "/health/live");
     assertTrue(live.body().contains("\"id\":\"worker\",\"status\":\"UP\""), live.body());
   }
 
@@ -176,7 +175,7 @@ class EmbeddedRuntimeTest {
     long drainMs = report.phases().get("drain").duration().toMillis();
     assertTrue(drainMs < 2500, "two 1.5 s requests on two servers drained in " + drainMs + " ms: not in parallel");
 
-    String metrics = Await.result(Http.get(probes, runtime.managementPort(), "/metrics")).body();
+    String metrics = Http.getWithJdk(runtime.managementPort(), "/metrics").body();
     assertTrue(metrics.contains("graceful_shutdown_phase_seconds{phase=\"drain\"}"), metrics);
     assertTrue(metrics.contains("graceful_lifecycle_state{state=\"stopped\"} 1.0"), metrics);
   }

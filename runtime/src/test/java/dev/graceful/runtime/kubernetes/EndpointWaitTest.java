@@ -75,7 +75,7 @@ class EndpointWaitTest {
   }
 
   private static Future<ShutdownReport> preDrain(Vertx vertx, KubernetesIntegration k, Duration fixedDelay) {
-    return new ShutdownCoordinator(k.beforeDrain(Instant.now(), CONFIGURED_BUDGET, fixedDelay, STOP_RESERVE), (n, d) -> { })
+    return new ShutdownCoordinator(k.beforeDrain(Instant.now(), CONFIGURED_BUDGET, fixedDelay, STOP_RESERVE, true), (n, d) -> { })
         .run(new ShutdownBudget(vertx, CONFIGURED_BUDGET));
   }
 
@@ -415,7 +415,7 @@ class EndpointWaitTest {
     ShutdownBudget budget = new ShutdownBudget(vertx, CONFIGURED_BUDGET);
     Instant signalled = Instant.now();
     ShutdownReport report = Await.result(new ShutdownCoordinator(
-        k.beforeDrain(signalled, CONFIGURED_BUDGET, FIXED_DELAY, STOP_RESERVE), (n, d) -> { }).run(budget));
+        k.beforeDrain(signalled, CONFIGURED_BUDGET, FIXED_DELAY, STOP_RESERVE, true), (n, d) -> { }).run(budget));
     JsonObject deadline = report.phases().get("deadline").result().details();
     assertEquals("deletionTimestamp", deadline.getString("source"), deadline.encode());
     long expected = Duration.between(signalled, deletion).minusSeconds(1).toMillis();
@@ -485,7 +485,7 @@ class EndpointWaitTest {
     KubernetesIntegration auto = KubernetesIntegration.using(client, IDENTITY, settings("GRACEFUL_KUBERNETES", "auto"), vertx);
     Await.result(auto.start());
     assertTrue(auto.facts().isEmpty());
-    assertEquals(List.of("pre-drain-wait"), auto.beforeDrain(Instant.now(), CONFIGURED_BUDGET, FIXED_DELAY, STOP_RESERVE)
+    assertEquals(List.of("pre-drain-wait"), auto.beforeDrain(Instant.now(), CONFIGURED_BUDGET, FIXED_DELAY, STOP_RESERVE, true)
         .stream().map(p -> p.name()).toList());
 
     KubernetesIntegration required = KubernetesIntegration.using(client, IDENTITY, settings(), vertx);

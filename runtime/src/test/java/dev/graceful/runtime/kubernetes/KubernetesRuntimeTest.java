@@ -171,11 +171,12 @@ class KubernetesRuntimeTest {
 
   @Test
   void aShutdownCutOffByItsDeadlineIsRecordedOnThePod(Vertx vertx) {
-    cluster.pod(2); // a 2 s grace period: the budget is 1.5 s, and the hanging stop outlives it
-    // An API server 200 ms away: the ShutdownForced POST is still on its way when the budget is spent.
-    try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start().latency(Duration.ofMillis(200));
+    cluster.pod(4); // a 4 s grace period less a 2 s margin: the budget is 2 s, and the hanging stop outlives it
+    // An API server 100 ms away: the ShutdownForced POST is still on its way when the budget is spent, and is written
+    // within the half of the margin's half that the last Events get past the deadline (500 ms here).
+    try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start().latency(Duration.ofMillis(100));
          KubernetesClient own = MockCluster.clientAt(api.port())) {
-      runtime = runtime(own, "GRACEFUL_READINESS_GATE", "").http(DemoRouter::create)
+      runtime = runtime(own, "GRACEFUL_READINESS_GATE", "", "GRACEFUL_DEADLINE_MARGIN", "2s").http(DemoRouter::create)
           .verticle("hanging", HangingStopVerticle::new).build();
       Await.result(runtime.start());
       ShutdownReport report = Await.result(runtime.shutdown());

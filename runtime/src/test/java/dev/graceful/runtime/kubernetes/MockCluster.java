@@ -59,6 +59,17 @@ public final class MockCluster implements AutoCloseable {
   /** A client straight to the mock server, for arranging and inspecting. */
   public final KubernetesClient admin;
 
+  /** From now on, answers to the paths {@code slow} names come after the delay it gives (zero: at once). */
+  public void slowAnswers(Function<String, Duration> slow) {
+    this.slowAnswer = slow;
+  }
+
+  /** How many requests the server has received for exactly this path (query included). */
+  public int received(String path) {
+    AtomicInteger count = received.get(path);
+    return count == null ? 0 : count.get();
+  }
+
   public MockCluster() {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     KubernetesMixedDispatcher dispatcher = new KubernetesMixedDispatcher(responses) {
@@ -142,7 +153,7 @@ public final class MockCluster implements AutoCloseable {
   }
 
   /** From now on, GETs of the pod answer that it is being deleted (the CRUD store ignores client-set deletion). */
-  void deleting(java.time.Instant deletionTimestamp, long gracePeriodSeconds) {
+  public void deleting(java.time.Instant deletionTimestamp, long gracePeriodSeconds) {
     deleting(deletionTimestamp.toString(), gracePeriodSeconds);
   }
 
