@@ -171,7 +171,7 @@ public final class RuntimeBuilder {
     http.forEach(e -> specs.add(new ServerSpec(e.name(), "http", config.host(),
         e.port() == null ? config.httpPort() : e.port(), new HttpServerOptions(), e.handler())));
     grpc.forEach((key, services) -> specs.add(GrpcServers.spec(key.name(), config.host(),
-        key.port() == null ? config.grpcPort() : key.port(), config.grpcTls(), lifecycle, services)));
+        key.port() == null ? config.grpcPort() : key.port(), config.grpcTls(), lifecycle, config.grpcReflection(), services)));
     return specs;
   }
 }

@@ -52,8 +52,9 @@ public final class ConfigLoader {
 
   private static Map<String, String> readFile(String file) {
     Properties props = new Properties();
-    try (Reader reader = Files.newBufferedReader(Path.of(file))) {
-      props.load(reader);
+    byte[] bytes = boundedRead(Setting.CONFIG_FILE, file);
+    try {
+      props.load(new java.io.StringReader(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)));
     } catch (IOException | RuntimeException e) {
       throw new ConfigException(Setting.CONFIG_FILE.key(), file, "cannot read: " + e.getMessage());
     }
@@ -81,6 +82,12 @@ public final class ConfigLoader {
     return String.join(", ", keys);
   }
 
+  private static final Duration SECOND = Duration.ofSeconds(1);
+  private static final Duration HOUR = Duration.ofHours(1);
+  private static final Duration DAY = Duration.ofHours(24);
+  /** Largest file a setting names that is read at start: a properties file, a PEM certificate or key. */
+  static final int MAX_FILE_BYTES = 1 << 20;
+
   private RuntimeConfig parse() {
     String host = raw(Setting.HOST).trim();
     if (host.isEmpty()) {
@@ -93,16 +100,10 @@ public final class ConfigLoader {
     distinct(Setting.MANAGEMENT_PORT, management, Setting.HTTP_PORT, http);
     distinct(Setting.MANAGEMENT_PORT, management, Setting.GRPC_PORT, grpc);
 
-    Duration shutdown = duration(Setting.SHUTDOWN_TIMEOUT);
-    Duration drainDelay = duration(Setting.DRAIN_DELAY);
-    Duration stop = duration(Setting.STOP_TIMEOUT);
-    Duration start = duration(Setting.START_TIMEOUT);
-    if (shutdown.isZero()) {
-      throw new ConfigException(Setting.SHUTDOWN_TIMEOUT.key(), raw(Setting.SHUTDOWN_TIMEOUT), "must be greater than 0");
-    }
-    if (start.isZero()) {
-      throw new ConfigException(Setting.START_TIMEOUT.key(), raw(Setting.START_TIMEOUT), "must be greater than 0");
-    }
+    Duration shutdown = duration(Setting.SHUTDOWN_TIMEOUT, SECOND, DAY);
+    Duration drainDelay = duration(Setting.DRAIN_DELAY, Duration.ZERO, HOUR);
+    Duration stop = duration(Setting.STOP_TIMEOUT, Duration.ZERO, HOUR);
+    Duration start = duration(Setting.START_TIMEOUT, SECOND, DAY);
     // The drain must always get part of the budget: the waits around it may not eat all of it.
     if (drainDelay.plus(stop).compareTo(shutdown) >= 0) {
       throw new ConfigException(Setting.DRAIN_DELAY.key(), raw(Setting.DRAIN_DELAY),
@@ -111,7 +112,33 @@ public final class ConfigLoader {
               + ") so the drain keeps part of the budget");
     }
     return new RuntimeConfig(host, http, grpc, management, shutdown, drainDelay, stop, start,
-        verticles(), grpcTls(), kubernetes(), sidecar(), bool(Setting.VERTX_METRICS));
+        verticles(), grpcTls(), kubernetes(), sidecar(), bool(Setting.VERTX_METRICS), serverLimits(),
+        bool(Setting.GRPC_REFLECTION));
+  }
+
+  private ServerLimits serverLimits() {
+    String connections = raw(Setting.MAX_CONNECTIONS).trim();
+    java.util.OptionalInt maxConnections = connections.equalsIgnoreCase("auto")
+        ? java.util.OptionalInt.empty()
+        : java.util.OptionalInt.of(integer(Setting.MAX_CONNECTIONS, 1, 1_000_000, "or auto"));
+    return new ServerLimits(duration(Setting.IDLE_TIMEOUT, SECOND, DAY), duration(Setting.MANAGEMENT_IDLE_TIMEOUT, SECOND, HOUR),
+        duration(Setting.REQUEST_HEADER_TIMEOUT, SECOND, Duration.ofMinutes(10)),
+        integer(Setting.HTTP2_MAX_CONCURRENT_STREAMS, 1, 10_000, ""), maxConnections);
+  }
+
+  private int integer(Setting s, int min, int max, String alternative) {
+    String value = raw(s).trim();
+    int n;
+    try {
+      n = Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      n = Integer.MIN_VALUE;
+    }
+    if (n < min || n > max) {
+      throw new ConfigException(s.key(), raw(s), "out of range; write a whole number from " + min + " to " + max
+          + (alternative.isEmpty() ? "" : " " + alternative));
+    }
+    return n;
   }
 
   private boolean bool(Setting setting) {
@@ -130,10 +157,7 @@ public final class ConfigLoader {
     };
     Optional<java.net.URI> ready = httpUrl(Setting.SIDECAR_READY_URL);
     Optional<java.net.URI> quitUrl = httpUrl(Setting.SIDECAR_QUIT_URL);
-    Duration timeout = duration(Setting.SIDECAR_READY_TIMEOUT);
-    if (timeout.isZero()) {
-      throw new ConfigException(Setting.SIDECAR_READY_TIMEOUT.key(), raw(Setting.SIDECAR_READY_TIMEOUT), "must be greater than 0");
-    }
+    Duration timeout = duration(Setting.SIDECAR_READY_TIMEOUT, Duration.ofMillis(100), HOUR);
     boolean waitBeforeVerticles = bool(Setting.SIDECAR_WAIT_BEFORE_VERTICLES);
     SidecarSettings.Quit quit = switch (raw(Setting.SIDECAR_QUIT).trim().toLowerCase(java.util.Locale.ROOT)) {
       case "auto" -> SidecarSettings.Quit.AUTO;
@@ -193,12 +217,10 @@ public final class ConfigLoader {
     if (!gate.isEmpty() && !gate.matches("([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")) {
       throw new ConfigException(Setting.READINESS_GATE.key(), gate, "not a valid condition type; use e.g. graceful.dev/serving");
     }
-    Duration timeout = duration(Setting.KUBERNETES_TIMEOUT);
-    if (timeout.isZero()) {
-      throw new ConfigException(Setting.KUBERNETES_TIMEOUT.key(), raw(Setting.KUBERNETES_TIMEOUT), "must be greater than 0");
-    }
-    return new KubernetesSettings(mode, Integer.parseInt(m.group(1)) / 100.0, duration(Setting.PROPAGATION_DELAY),
-        duration(Setting.DEADLINE_MARGIN), gate.isEmpty() ? Optional.empty() : Optional.of(gate), timeout);
+    Duration timeout = duration(Setting.KUBERNETES_TIMEOUT, Duration.ofMillis(100), Duration.ofMinutes(5));
+    return new KubernetesSettings(mode, Integer.parseInt(m.group(1)) / 100.0,
+        duration(Setting.PROPAGATION_DELAY, Duration.ZERO, Duration.ofMinutes(10)),
+        duration(Setting.DEADLINE_MARGIN, Duration.ZERO, Duration.ofMinutes(1)), gate.isEmpty() ? Optional.empty() : Optional.of(gate), timeout);
   }
 
   private String raw(Setting s) {
@@ -225,8 +247,14 @@ public final class ConfigLoader {
     }
   }
 
-  private Duration duration(Setting s) {
-    return Durations.parse(s.key(), raw(s));
+  /** A duration setting within its documented range (the range is in the setting's description too). */
+  private Duration duration(Setting s, Duration min, Duration max) {
+    Duration d = Durations.parse(s.key(), raw(s));
+    if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+      throw new ConfigException(s.key(), raw(s), "out of range; use " + (min.isZero() ? "0" : Durations.format(min))
+          + " to " + Durations.format(max));
+    }
+    return d;
   }
 
   private List<Class<?>> verticles() {
@@ -268,14 +296,48 @@ public final class ConfigLoader {
       throw new ConfigException(missing.key(), "", "must be set together with "
           + (cert.isEmpty() ? Setting.GRPC_TLS_KEY : Setting.GRPC_TLS_CERT).key());
     }
-    return Optional.of(new RuntimeConfig.TlsFiles(readable(Setting.GRPC_TLS_CERT, cert), readable(Setting.GRPC_TLS_KEY, key)));
+    return Optional.of(new RuntimeConfig.TlsFiles(pem(Setting.GRPC_TLS_CERT, cert, true), pem(Setting.GRPC_TLS_KEY, key, false)));
   }
 
-  private static Path readable(Setting s, String file) {
+  /**
+   * The whole of a file a setting names: a regular file (not a device or a pipe, which could be endless) of at most
+   * {@link #MAX_FILE_BYTES}.
+   */
+  static byte[] boundedRead(Setting s, String file) {
     Path path = Path.of(file);
     if (!Files.isReadable(path)) {
       throw new ConfigException(s.key(), file, "file not found or not readable");
     }
-    return path;
+    if (!Files.isRegularFile(path)) {
+      throw new ConfigException(s.key(), file, "not a regular file");
+    }
+    try (java.io.InputStream in = Files.newInputStream(path)) {
+      byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+      if (bytes.length > MAX_FILE_BYTES) {
+        throw new ConfigException(s.key(), file, "larger than " + (MAX_FILE_BYTES >> 20) + " MiB");
+      }
+      return bytes;
+    } catch (IOException e) {
+      throw new ConfigException(s.key(), file, "cannot read: " + e.getMessage());
+    }
+  }
+
+  /** A PEM file holding what {@code kind} says; checked now, so a wrong file is exit 2, not a failed start. */
+  private static Path pem(Setting s, String file, boolean certificate) {
+    String text = new String(boundedRead(s, file), java.nio.charset.StandardCharsets.US_ASCII);
+    if (certificate) {
+      try {
+        if (java.security.cert.CertificateFactory.getInstance("X.509")
+            .generateCertificates(new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+            .isEmpty() || !text.contains("-----BEGIN CERTIFICATE-----")) {
+          throw new ConfigException(s.key(), file, "no PEM certificate in it (-----BEGIN CERTIFICATE-----)");
+        }
+      } catch (java.security.cert.CertificateException e) {
+        throw new ConfigException(s.key(), file, "not a PEM certificate: " + e.getMessage());
+      }
+    } else if (!text.matches("(?s).*-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----.+-----END (RSA |EC |ENCRYPTED )?PRIVATE KEY-----.*")) {
+      throw new ConfigException(s.key(), file, "no PEM private key in it (-----BEGIN PRIVATE KEY-----)");
+    }
+    return Path.of(file);
   }
 }

@@ -28,12 +28,18 @@ public final class Durations {
     } catch (NumberFormatException e) {
       throw new ConfigException(setting, text, "number too large");
     }
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(amount);
-      case "s" -> Duration.ofSeconds(amount);
-      case "m" -> Duration.ofMinutes(amount);
-      default -> Duration.ofHours(amount);
-    };
+    try {
+      Duration d = switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(amount);
+        case "s" -> Duration.ofSeconds(amount);
+        case "m" -> Duration.ofMinutes(amount);
+        default -> Duration.ofHours(amount);
+      };
+      d.toNanos(); // the timers count in nanoseconds: a duration they cannot hold is rejected now, not at SIGTERM
+      return d;
+    } catch (ArithmeticException e) {
+      throw new ConfigException(setting, text, "number too large");
+    }
   }
 
   /** Formats like the input syntax, choosing the largest unit that is exact. */

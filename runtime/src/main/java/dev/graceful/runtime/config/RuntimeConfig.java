@@ -22,6 +22,8 @@ import java.util.Optional;
  * @param kubernetes        how to use the Kubernetes API in a pod
  * @param sidecar           how to wait for, and stop, a service-mesh proxy in the pod
  * @param vertxMetrics      whether Vert.x's own metrics SPI records per-request meters (off: it costs throughput)
+ * @param limits            protections every server gets: idle and header timeouts, HTTP/2 streams, connections
+ * @param grpcReflection    whether the runtime's gRPC servers serve reflection
  */
 public record RuntimeConfig(
     String host,
@@ -36,7 +38,9 @@ public record RuntimeConfig(
     Optional<TlsFiles> grpcTls,
     KubernetesSettings kubernetes,
     SidecarSettings sidecar,
-    boolean vertxMetrics) {
+    boolean vertxMetrics,
+    ServerLimits limits,
+    boolean grpcReflection) {
 
   public RuntimeConfig {
     verticles = List.copyOf(verticles);

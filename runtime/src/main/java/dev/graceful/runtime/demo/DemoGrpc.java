@@ -21,12 +21,18 @@ public final class DemoGrpc extends DemoService {
     this.vertx = vertx;
   }
 
+  /** Most ticks one call streams: a count of 2^31 or more read as a signed int would otherwise never end. */
+  static final long MAX_TICKS = 10_000;
+
   @Override
   public Future<DelayReply> delay(DelayRequest request) {
-    int ms = request.getDelayMs();
-    if (ms > DemoRouter.MAX_DELAY_MS) {
-      return Future.failedFuture(new StatusException(GrpcStatus.INVALID_ARGUMENT, "delay_ms must be at most " + DemoRouter.MAX_DELAY_MS));
+    // uint32 on the wire: read unsigned, so 4294967295 is too large rather than -1.
+    long requested = Integer.toUnsignedLong(request.getDelayMs());
+    if (requested > DemoRouter.MAX_DELAY_MS) {
+      return Future.failedFuture(new StatusException(GrpcStatus.INVALID_ARGUMENT, "delay_ms must be at most "
+          + DemoRouter.MAX_DELAY_MS + " (below the default 25 s shutdown budget)"));
     }
+    int ms = (int) requested;
     Promise<DelayReply> reply = Promise.promise();
     Runnable answer = () -> reply.complete(DelayReply.newBuilder().setDelayedMs(ms).build());
     if (ms == 0) {
@@ -39,8 +45,19 @@ public final class DemoGrpc extends DemoService {
 
   @Override
   protected void ticks(TicksRequest request, WriteStream<Tick> response) {
-    int count = request.getCount();
-    long interval = Math.max(1, Math.min(request.getIntervalMs(), DemoRouter.MAX_DELAY_MS));
+    long requestedCount = Integer.toUnsignedLong(request.getCount());
+    long requestedInterval = Integer.toUnsignedLong(request.getIntervalMs());
+    if (requestedCount > MAX_TICKS || requestedInterval > DemoRouter.MAX_DELAY_MS) {
+      if (response instanceof io.vertx.grpc.server.GrpcServerResponse<?, ?> grpc) {
+        grpc.status(GrpcStatus.INVALID_ARGUMENT).statusMessage("count must be at most " + MAX_TICKS
+            + " and interval_ms at most " + DemoRouter.MAX_DELAY_MS).end();
+      } else {
+        response.end();
+      }
+      return;
+    }
+    int count = (int) requestedCount;
+    long interval = Math.max(1, requestedInterval);
     if (count == 0) {
       response.end();
       return;

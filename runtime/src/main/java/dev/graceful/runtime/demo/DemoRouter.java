@@ -6,8 +6,11 @@ import io.vertx.ext.web.Router;
 /** The demo HTTP routes: {@code GET /delay?ms=N} answers 200 after N milliseconds. */
 public final class DemoRouter {
 
-  /** Upper bound for {@code ms}, so a typo cannot park a request for days. */
-  static final long MAX_DELAY_MS = 600_000;
+  /**
+   * Upper bound for {@code ms}: below the default 25 s shutdown budget less its 5 s pre-drain wait, so a demo request
+   * started before SIGTERM can always finish in the drain.
+   */
+  static final long MAX_DELAY_MS = 20_000;
 
   private DemoRouter() {
   }
@@ -23,7 +26,9 @@ public final class DemoRouter {
         delay = -1;
       }
       if (delay < 0 || delay > MAX_DELAY_MS) {
-        ctx.response().setStatusCode(400).end("ms must be a whole number from 0 to " + MAX_DELAY_MS + ", got '" + ms + "'\n");
+        // The input is not echoed: it is the client's, and this is a text/plain answer anyone may display.
+        ctx.response().setStatusCode(400).putHeader("Content-Type", "text/plain; charset=utf-8")
+            .end("ms must be a whole number from 0 to " + MAX_DELAY_MS + " (below the default 25 s shutdown budget)\n");
         return;
       }
       long answered = delay;

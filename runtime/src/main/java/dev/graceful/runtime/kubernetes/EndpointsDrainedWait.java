@@ -196,11 +196,14 @@ final class EndpointsDrainedWait implements ShutdownPhase {
       }
       Duration waited = elapsed();
       details.put("endpointsDrainedMs", waited.toMillis());
+      // Shrunk like the fixed delay when the pod's deadline is shorter than the configured budget: the drain keeps
+      // its share (a --grace-period=5 deletion once left the drain 200 ms after a full 2 s delay).
+      Duration propagation = budget.scaled(settings.propagationDelay());
       LOG.info("endpoints drained: no EndpointSlice routes to this pod after " + waited.toMillis()
-          + " ms; waiting " + settings.propagationDelay().toMillis() + " ms more for kube-proxy and ingresses");
+          + " ms; waiting " + propagation.toMillis() + " ms more for kube-proxy and ingresses");
       events.normal("EndpointsDrained", "no EndpointSlice of " + services + " routes to the pod after "
           + waited.toMillis() + " ms");
-      budget.sleep(settings.propagationDelay(), keep).onComplete(ar -> finish("drained", () -> { }));
+      budget.sleep(propagation, keep).onComplete(ar -> finish("drained", () -> { }));
     }
 
     /** Looks at the watch once the fixed delay (counted from the start of the wait) is up, or at once if it is. */

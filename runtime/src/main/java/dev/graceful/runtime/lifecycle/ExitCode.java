@@ -1,6 +1,10 @@
 package dev.graceful.runtime.lifecycle;
 
-/** Process exit codes. Documented in the README; keep both in step. */
+/**
+ * Process exit codes. Documented in the README; keep both in step. None is 3, the JVM's own exit on OutOfMemoryError
+ * with {@code -XX:+ExitOnOutOfMemoryError} (the image sets it), nor above 125, where shells and Kubernetes report
+ * signals (128 + n).
+ */
 public enum ExitCode {
   /** Every server drained and every verticle stopped within the budget. */
   CLEAN(0),
@@ -9,7 +13,7 @@ public enum ExitCode {
   /** A setting was malformed or inconsistent; nothing was started. */
   BAD_CONFIGURATION(2),
   /** A server or verticle failed to start (port taken, exception, start timeout); the others were stopped. */
-  START_FAILED(3),
+  START_FAILED(6),
   /** The shutdown deadline passed or a second signal arrived: work still in flight was cut off. */
   SHUTDOWN_FORCED(4),
   /** Every server drained in time, but a verticle's stop failed: its own work (a flush, a commit) may be lost. */

@@ -32,10 +32,19 @@ public final class ManagementServer {
     router.get("/health/live").handler(HealthCheckHandler.createWithHealthChecks(probes.liveness()));
     router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(probes.readiness()));
     router.get("/health/started").handler(HealthCheckHandler.createWithHealthChecks(probes.startup()));
-    router.get("/metrics").handler(ctx -> {
+    // The scrape runs on a worker, one at a time, never on the event loop that answers the kubelet's probes: a
+    // registry with many series (GRACEFUL_VERTX_METRICS) took seconds to scrape and held /health/live beyond the
+    // probe's timeout. Concurrent scrapes wait in line (ordered), so they cannot take both workers either.
+    router.get("/metrics").handler(ctx -> vertx.<String>executeBlocking(() -> {
       beforeScrape.run();
-      ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
-    });
+      return registry.scrape();
+    }, true).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(ar.result());
+      } else {
+        ctx.fail(ar.cause());
+      }
+    }));
     return vertx.createHttpServer().requestHandler(router).listen(port, host)
         .recover(e -> Future.failedFuture(new IllegalStateException(
             "management server could not listen on " + host + ":" + port + ": "

@@ -3,6 +3,7 @@ package dev.graceful.runtime.server;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import java.net.BindException;
 import java.util.logging.Logger;
 
@@ -39,7 +40,9 @@ public final class ManagedServer extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    server = vertx.createHttpServer(spec.options());
+    HttpServerOptions options = new HttpServerOptions(spec.options());
+    options.getInitialSettings().setMaxConcurrentStreams(registry.limits().http2MaxConcurrentStreams());
+    server = vertx.createHttpServer(options);
     server.requestHandler(spec.handler().apply(vertx));
     return server.listen()
         .recover(cause -> Future.failedFuture(new ServerStartException(spec, cause)))

@@ -10,6 +10,10 @@ import io.vertx.core.transport.Transport;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Logger;
+import dev.graceful.runtime.config.ServerLimits;
 
 /**
  * Every server listening on the application's Vert.x instance, whoever created it (the runtime, a verticle, a module),
@@ -21,8 +25,56 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class ServerRegistry {
 
   private final List<BoundServer> servers = new CopyOnWriteArrayList<>();
+  private final ServerLimits limits;
+  private final int maxConnections;
+  private final AtomicInteger connections = new AtomicInteger();
+  private final LongAdder refusedConnections = new LongAdder();
+  private final ConnectionGuard.Counts guarded = new ConnectionGuard.Counts();
+  private volatile long lastRefusalWarningNanos = System.nanoTime() - REFUSAL_WARNING_EVERY.toNanos();
   /** Set when the drain begins: a server that binds from then on is closed at once (no new listener at shutdown). */
   private volatile boolean draining;
+
+  private static final Logger LOG = Logger.getLogger(ServerRegistry.class.getName());
+  private static final java.time.Duration REFUSAL_WARNING_EVERY = java.time.Duration.ofMinutes(1);
+
+  /** With the default limits: for tests. */
+  public ServerRegistry() {
+    this(ServerLimits.DEFAULTS);
+  }
+
+  public ServerRegistry(ServerLimits limits) {
+    this.limits = limits;
+    this.maxConnections = limits.maxConnections().orElseGet(DescriptorBudget::connectionsAllowed);
+  }
+
+  public ServerLimits limits() {
+    return limits;
+  }
+
+  /** Connections the application's servers may hold at once (the setting, or from the descriptor limit). */
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  /** Open connections on the application's servers. */
+  public int connections() {
+    return connections.get();
+  }
+
+  /** Connections closed on accept because {@link #maxConnections()} were open. */
+  public long refusedConnections() {
+    return refusedConnections.sum();
+  }
+
+  /** HTTP/1.x connections closed for a request head not complete in time. */
+  public long headerTimeouts() {
+    return guarded.headerTimeouts.sum();
+  }
+
+  /** Requests answered 400 for ambiguous framing (Content-Length with Transfer-Encoding, or a coding not chunked). */
+  public long ambiguousFraming() {
+    return guarded.ambiguousFraming.sum();
+  }
 
   /** The transport to build the application's Vert.x with: NIO, reporting every listener here. */
   public Transport transport() {
@@ -61,17 +113,18 @@ public final class ServerRegistry {
   }
 
   /** The parent-channel handler {@link ListenerTransport} installs on a new server socket. */
-  ChannelHandler listenerHandler(boolean http) {
+  /** @param http the server's options when it is an HTTP server, else null */
+  ChannelHandler listenerHandler(io.vertx.core.http.HttpServerOptions http) {
     return new ListenerHandler(http);
   }
 
   /** Registers the listener once it is bound, and hands every accepted channel to its server. */
   private final class ListenerHandler extends ChannelInboundHandlerAdapter {
 
-    private final boolean http;
+    private final io.vertx.core.http.HttpServerOptions http;
     private BoundServer server;
 
-    ListenerHandler(boolean http) {
+    ListenerHandler(io.vertx.core.http.HttpServerOptions http) {
       this.http = http;
     }
 
@@ -84,18 +137,41 @@ public final class ServerRegistry {
       }
       // Registered before the bind completes, so a server is known by the time its listen() succeeds; a listener
       // that never binds is closed, has no connections, and is forgotten.
-      server = new BoundServer(ServerRegistry.this, ctx.channel(), http);
+      server = new BoundServer(ServerRegistry.this, ctx.channel(), http != null);
       servers.add(server);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
       if (server != null && msg instanceof Channel child) {
+        // Counted here, at accept: a burst is accepted faster than its channels register.
+        if (connections.incrementAndGet() > maxConnections) {
+          // Full: closed before it costs more than its descriptor, so descriptors remain for the probes.
+          connections.decrementAndGet();
+          refusedConnections.increment();
+          warnRefusal();
+          child.unsafe().closeForcibly();
+          return;
+        }
+        child.closeFuture().addListener(f -> connections.decrementAndGet());
         // Counted once registered with its event loop: Netty may close an accepted channel that never registers
         // without completing its close future, which would hold the drain.
         child.pipeline().addFirst(new Registered(server));
+        if (http != null) {
+          child.pipeline().addFirst(ConnectionGuard.front(limits, http, guarded));
+        }
       }
       super.channelRead(ctx, msg);
+    }
+  }
+
+  private void warnRefusal() {
+    long now = System.nanoTime();
+    long last = lastRefusalWarningNanos;
+    if (now - last >= REFUSAL_WARNING_EVERY.toNanos()) {
+      lastRefusalWarningNanos = now;
+      LOG.warning("connection limit reached (" + maxConnections + " open, GRACEFUL_MAX_CONNECTIONS): new connections are"
+          + " closed on accept; " + refusedConnections.sum() + " so far (graceful_connections_refused_total)");
     }
   }
 

@@ -76,10 +76,23 @@ class ConfigLoaderTest {
   @CsvSource(delimiter = '|', value = {
       "GRACEFUL_SHUTDOWN_TIMEOUT | -5s   | GRACEFUL_SHUTDOWN_TIMEOUT='-5s': not a duration",
       "GRACEFUL_SHUTDOWN_TIMEOUT | 30    | GRACEFUL_SHUTDOWN_TIMEOUT='30': not a duration",
-      "GRACEFUL_SHUTDOWN_TIMEOUT | 0     | GRACEFUL_SHUTDOWN_TIMEOUT='0': must be greater than 0",
+      "GRACEFUL_SHUTDOWN_TIMEOUT | 0     | GRACEFUL_SHUTDOWN_TIMEOUT='0': out of range; use 1s to 24h",
+      "GRACEFUL_SHUTDOWN_TIMEOUT | 2562048h | GRACEFUL_SHUTDOWN_TIMEOUT='2562048h': number too large",
+      "GRACEFUL_SHUTDOWN_TIMEOUT | 1000h | GRACEFUL_SHUTDOWN_TIMEOUT='1000h': out of range; use 1s to 24h",
+      "GRACEFUL_SHUTDOWN_TIMEOUT | 9223372036854775807h | GRACEFUL_SHUTDOWN_TIMEOUT='9223372036854775807h': number too large",
+      "GRACEFUL_SHUTDOWN_TIMEOUT | 99999999999999999999s | GRACEFUL_SHUTDOWN_TIMEOUT='99999999999999999999s': number too large",
       "GRACEFUL_DRAIN_DELAY      | 1.5s  | GRACEFUL_DRAIN_DELAY='1.5s': not a duration",
       "GRACEFUL_DRAIN_DELAY      | 20s   | GRACEFUL_DRAIN_DELAY='20s': GRACEFUL_DRAIN_DELAY + GRACEFUL_STOP_TIMEOUT (25s) must be less than GRACEFUL_SHUTDOWN_TIMEOUT (25s)",
-      "GRACEFUL_START_TIMEOUT    | 0s    | GRACEFUL_START_TIMEOUT='0s': must be greater than 0",
+      "GRACEFUL_START_TIMEOUT    | 0s    | GRACEFUL_START_TIMEOUT='0s': out of range; use 1s to 24h",
+      "GRACEFUL_START_TIMEOUT    | 2562048h | GRACEFUL_START_TIMEOUT='2562048h': number too large",
+      "GRACEFUL_DRAIN_DELAY      | 2h    | GRACEFUL_DRAIN_DELAY='2h': out of range; use 0 to 1h",
+      "GRACEFUL_DEADLINE_MARGIN  | 2m    | GRACEFUL_DEADLINE_MARGIN='2m': out of range; use 0 to 1m",
+      "GRACEFUL_IDLE_TIMEOUT     | 0     | GRACEFUL_IDLE_TIMEOUT='0': out of range; use 1s to 24h",
+      "GRACEFUL_MANAGEMENT_IDLE_TIMEOUT | 2h | GRACEFUL_MANAGEMENT_IDLE_TIMEOUT='2h': out of range; use 1s to 1h",
+      "GRACEFUL_REQUEST_HEADER_TIMEOUT | 11m | GRACEFUL_REQUEST_HEADER_TIMEOUT='11m': out of range; use 1s to 10m",
+      "GRACEFUL_HTTP2_MAX_CONCURRENT_STREAMS | 0 | GRACEFUL_HTTP2_MAX_CONCURRENT_STREAMS='0': out of range; write a whole number from 1 to 10000",
+      "GRACEFUL_HTTP2_MAX_CONCURRENT_STREAMS | many | GRACEFUL_HTTP2_MAX_CONCURRENT_STREAMS='many': out of range; write a whole number from 1 to 10000",
+      "GRACEFUL_MAX_CONNECTIONS  | 0     | GRACEFUL_MAX_CONNECTIONS='0': out of range; write a whole number from 1 to 1000000 or auto",
       "GRACEFUL_HTTP_PORT        | 65536 | GRACEFUL_HTTP_PORT='65536': port out of range",
       "GRACEFUL_HTTP_PORT        | -1    | GRACEFUL_HTTP_PORT='-1': port out of range",
       "GRACEFUL_GRPC_PORT        | http  | GRACEFUL_GRPC_PORT='http': not a port number",
@@ -95,12 +108,12 @@ class ConfigLoaderTest {
       "GRACEFUL_ENDPOINT_WAIT_SHARE | 0.5 | GRACEFUL_ENDPOINT_WAIT_SHARE='0.5': write a percentage from 1% to 90%",
       "GRACEFUL_PROPAGATION_DELAY | 2 | GRACEFUL_PROPAGATION_DELAY='2': not a duration",
       "GRACEFUL_READINESS_GATE   | 'bad gate!' | GRACEFUL_READINESS_GATE='bad gate!': not a valid condition type",
-      "GRACEFUL_KUBERNETES_TIMEOUT | 0 | GRACEFUL_KUBERNETES_TIMEOUT='0': must be greater than 0",
+      "GRACEFUL_KUBERNETES_TIMEOUT | 0 | GRACEFUL_KUBERNETES_TIMEOUT='0': out of range; use 100ms to 5m",
       "GRACEFUL_SIDECAR          | istio | GRACEFUL_SIDECAR='istio': use auto or off",
       "GRACEFUL_SIDECAR_READY_URL | localhost:15021/healthz/ready | GRACEFUL_SIDECAR_READY_URL='localhost:15021/healthz/ready': not an http URL",
       "GRACEFUL_SIDECAR_READY_URL | https://127.0.0.1:15021/healthz/ready | GRACEFUL_SIDECAR_READY_URL='https://127.0.0.1:15021/healthz/ready': not an http URL",
       "GRACEFUL_SIDECAR_QUIT_URL | 'http://[bad' | GRACEFUL_SIDECAR_QUIT_URL='http://[bad': not an http URL",
-      "GRACEFUL_SIDECAR_READY_TIMEOUT | 0 | GRACEFUL_SIDECAR_READY_TIMEOUT='0': must be greater than 0",
+      "GRACEFUL_SIDECAR_READY_TIMEOUT | 0 | GRACEFUL_SIDECAR_READY_TIMEOUT='0': out of range; use 100ms to 1h",
       "GRACEFUL_SIDECAR_READY_TIMEOUT | 60 | GRACEFUL_SIDECAR_READY_TIMEOUT='60': not a duration",
       "GRACEFUL_SIDECAR_WAIT_BEFORE_VERTICLES | yes | GRACEFUL_SIDECAR_WAIT_BEFORE_VERTICLES='yes': use true or false",
       "GRACEFUL_VERTX_METRICS    | on    | GRACEFUL_VERTX_METRICS='on': use true or false",
@@ -170,7 +183,32 @@ class ConfigLoaderTest {
   void missingFileIsRejected() {
     ConfigException e = assertThrows(ConfigException.class,
         () -> ConfigLoader.load(Map.of("GRACEFUL_CONFIG_FILE", "/nonexistent/graceful.properties")));
-    assertTrue(e.getMessage().startsWith("GRACEFUL_CONFIG_FILE='/nonexistent/graceful.properties': cannot read"), e.getMessage());
+    assertEquals("GRACEFUL_CONFIG_FILE='/nonexistent/graceful.properties': file not found or not readable", e.getMessage());
+  }
+
+  @Test
+  void aConfigFileThatIsNoRegularFileOrTooLargeIsRejected(@TempDir Path dir) throws IOException {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of("GRACEFUL_CONFIG_FILE", "/dev/zero")));
+    assertEquals("GRACEFUL_CONFIG_FILE='/dev/zero': not a regular file", e.getMessage());
+    Path large = dir.resolve("large.properties");
+    Files.write(large, new byte[(1 << 20) + 1]);
+    e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of("GRACEFUL_CONFIG_FILE", large.toString())));
+    assertEquals("GRACEFUL_CONFIG_FILE='" + large + "': larger than 1 MiB", e.getMessage());
+  }
+
+  @Test
+  void tlsFilesMustBePem(@TempDir Path dir) throws IOException {
+    Path notPem = Files.writeString(dir.resolve("cert.pem"), "hello\n");
+    Path key = Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n");
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(
+        "GRACEFUL_GRPC_TLS_CERT", notPem.toString(), "GRACEFUL_GRPC_TLS_KEY", key.toString())));
+    assertTrue(e.getMessage().startsWith("GRACEFUL_GRPC_TLS_CERT='" + notPem + "': "), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(
+        "GRACEFUL_GRPC_TLS_CERT", key.toString(), "GRACEFUL_GRPC_TLS_KEY", key.toString())));
+    assertTrue(e.getMessage().startsWith("GRACEFUL_GRPC_TLS_CERT='" + key + "': "), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(
+        "GRACEFUL_GRPC_TLS_CERT", "/dev/zero", "GRACEFUL_GRPC_TLS_KEY", key.toString())));
+    assertEquals("GRACEFUL_GRPC_TLS_CERT='/dev/zero': not a regular file", e.getMessage());
   }
 
   @Test

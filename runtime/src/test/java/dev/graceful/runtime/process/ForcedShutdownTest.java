@@ -134,11 +134,11 @@ class ForcedShutdownTest {
   void requestStillInFlightAtTheDeadlineIsForceClosedAndLogged(Vertx vertx) {
     try (ChildRuntime child = ChildRuntime.startReady(Map.of(
         "GRACEFUL_SHUTDOWN_TIMEOUT", "3s", "GRACEFUL_DRAIN_DELAY", "0", "GRACEFUL_STOP_TIMEOUT", "1s"))) {
-      Future<Http.Reply> slow = Http.get(vertx.createHttpClient(), child.httpPort, "/delay?ms=30000");
+      Future<Http.Reply> slow = Http.get(vertx.createHttpClient(), child.httpPort, "/delay?ms=20000");
       Management.awaitInFlight(vertx.createHttpClient(), child.managementPort, "http", "http", 1);
       child.signal("TERM");
       assertEquals(ExitCode.SHUTDOWN_FORCED.code(), child.awaitExit(Duration.ofSeconds(3).plus(MARGIN).plusSeconds(5)), child.output());
-      assertTrue(child.output().contains("cut: GET /delay?ms=30000"), child.output());
+      assertTrue(child.output().contains("cut: GET /delay?ms=20000"), child.output());
       JsonObject summary = HttpShutdownTest.summary(child);
       assertEquals(1, summary.getInteger("connectionsForceClosed"));
       assertEquals(1, summary.getInteger("requestsInFlightAtDrainStart"));

@@ -29,13 +29,21 @@ public final class ChildRuntime implements AutoCloseable {
   public final int managementPort;
 
   private ChildRuntime(String mainClass, Map<String, String> env) throws IOException {
+    this(mainClass, env, 0);
+  }
+
+  /** @param fdLimit the child's file-descriptor limit ({@code ulimit -n}); 0 leaves it as it is */
+  private ChildRuntime(String mainClass, Map<String, String> env, int fdLimit) throws IOException {
     this.httpPort = Integer.parseInt(env.get("GRACEFUL_HTTP_PORT"));
     this.grpcPort = Integer.parseInt(env.get("GRACEFUL_GRPC_PORT"));
     this.managementPort = Integer.parseInt(env.get("GRACEFUL_MANAGEMENT_PORT"));
     String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    ProcessBuilder builder = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", classpath, mainClass);
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", classpath, mainClass));
+    if (fdLimit > 0) {
+      command.addAll(0, List.of("sh", "-c", "ulimit -n " + fdLimit + " && exec \"$@\"", "sh"));
+    }
+    ProcessBuilder builder = new ProcessBuilder(command);
     builder.redirectErrorStream(true);
     builder.environment().keySet().removeIf(k -> k.startsWith("GRACEFUL_"));
     builder.environment().putAll(env);
@@ -43,6 +51,23 @@ public final class ChildRuntime implements AutoCloseable {
     Thread reader = new Thread(this::readOutput, "child-output-" + process.pid());
     reader.setDaemon(true);
     reader.start();
+  }
+
+  /** Starts the demo with at most {@code fdLimit} open file descriptors, and waits until it is ready. */
+  public static ChildRuntime startReadyWithFdLimit(int fdLimit, Map<String, String> overrides) {
+    Map<String, String> env = new HashMap<>();
+    env.put("GRACEFUL_HOST", "127.0.0.1");
+    env.put("GRACEFUL_HTTP_PORT", String.valueOf(FreePorts.next()));
+    env.put("GRACEFUL_GRPC_PORT", String.valueOf(FreePorts.next()));
+    env.put("GRACEFUL_MANAGEMENT_PORT", String.valueOf(FreePorts.next()));
+    env.putAll(overrides);
+    try {
+      ChildRuntime child = new ChildRuntime("dev.graceful.runtime.Main", env, fdLimit);
+      child.awaitLine("lifecycle: READY");
+      return child;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Starts the demo (or whatever {@code overrides} say) on free loopback ports. */

@@ -1,0 +1,244 @@
+package dev.graceful.runtime.server;
+
+import dev.graceful.runtime.config.ServerLimits;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Logger;
+
+/**
+ * Protections for one HTTP connection of any server, whoever opened it, against hostile or careless clients. Vert.x
+ * 5.0.7 (Netty 4.2.9) lacks three of them:
+ * <ul>
+ *   <li><b>HTTP/2 streams bounded from the first frame.</b> Netty applies the server's advertised
+ *   {@code MAX_CONCURRENT_STREAMS} only once the client acknowledges the server's SETTINGS; a client that never does
+ *   opened 20,000 requests on one connection and ran the JVM out of memory. The guard sets the limit on the
+ *   connection as soon as the HTTP/2 handler exists, before it decodes a single frame; streams past it are refused
+ *   (RST_STREAM REFUSED_STREAM), as RFC 9113 5.1.2 allows.</li>
+ *   <li><b>A request-head timeout</b> (slowloris): an HTTP/1.x request head, or a TLS handshake, not complete
+ *   {@code requestHeaderTimeout} after its first byte closes the connection. Not applied to HTTP/2 (its clients
+ *   ping idle connections) or to upgraded connections (WebSockets, tunnels).</li>
+ *   <li><b>Unambiguous framing</b> (RFC 9112 6.3, request smuggling): an HTTP/1.x request with both
+ *   {@code Content-Length} and {@code Transfer-Encoding}, or a transfer coding other than {@code chunked}, is answered
+ *   400 and its connection closed.</li>
+ * </ul>
+ * A front handler (first in the pipeline, it sees the raw bytes) installs the inner one just before Vert.x's
+ * {@code handler} (after the HTTP codec, where it sees decoded requests and raw HTTP/2 bytes), or after the
+ * {@link SslHandler} until the handshake has configured the pipeline.
+ */
+final class ConnectionGuard {
+
+  private static final Logger LOG = Logger.getLogger(ConnectionGuard.class.getName());
+
+  /** What the guards have refused, for the metrics. */
+  static final class Counts {
+    final LongAdder headerTimeouts = new LongAdder();
+    final LongAdder ambiguousFraming = new LongAdder();
+  }
+
+  private enum Protocol { UNKNOWN, HTTP1, HTTP2 }
+
+  private static final String HTTP_DECODER = "httpDecoder";
+
+  private final ServerLimits limits;
+  private final io.vertx.core.http.HttpServerOptions options;
+  private final int streamLimit;
+  private final Counts counts;
+  private Protocol protocol = Protocol.UNKNOWN;
+  /** HTTP/1.x requests whose head has arrived and whose response has not ended. */
+  private int pending;
+  private ScheduledFuture<?> headTimer;
+  private boolean rejected;
+
+  private ConnectionGuard(ServerLimits limits, io.vertx.core.http.HttpServerOptions options, int streamLimit, Counts counts) {
+    this.limits = limits;
+    this.options = options;
+    this.streamLimit = streamLimit;
+    this.counts = counts;
+  }
+
+  /**
+   * The handler to put first in a new HTTP connection's pipeline.
+   *
+   * @param options the server's options: the strict decoder is built from them as Vert.x builds its own
+   */
+  static io.netty.channel.ChannelHandler front(ServerLimits limits, io.vertx.core.http.HttpServerOptions options,
+      Counts counts) {
+    int streamLimit = options.getInitialSettings() == null ? Integer.MAX_VALUE
+        : (int) Math.min(Integer.MAX_VALUE, options.getInitialSettings().getMaxConcurrentStreams());
+    return new ConnectionGuard(limits, options, streamLimit, counts).new Front();
+  }
+
+  /** Sees raw bytes: installs the inner guard on the first read, and times request heads. */
+  private final class Front extends ChannelInboundHandlerAdapter {
+
+    private boolean installed;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (!installed) {
+        installed = true;
+        install(ctx.pipeline());
+      }
+      if (protocol != Protocol.HTTP2 && pending == 0 && headTimer == null && msg instanceof ByteBuf) {
+        long ms = limits.requestHeaderTimeout().toMillis();
+        headTimer = ctx.executor().schedule(() -> headTimedOut(ctx), ms, TimeUnit.MILLISECONDS);
+      }
+      ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      cancelHeadTimer();
+      ctx.fireChannelInactive();
+    }
+  }
+
+  /** After the codec: decoded HTTP/1.x requests and responses, raw HTTP/2 bytes. */
+  private final class Inner extends ChannelDuplexHandler {
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+      if (rejected) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      if (msg instanceof HttpRequest request) {
+        protocol = Protocol.HTTP1;
+        pending++;
+        cancelHeadTimer();
+        String why = ambiguousFraming(request.headers());
+        if (why != null) {
+          reject(ctx, msg, why);
+          return;
+        }
+      } else if (msg instanceof ByteBuf && protocol != Protocol.HTTP2) {
+        Http2ConnectionHandler h2 = ctx.pipeline().get(Http2ConnectionHandler.class);
+        if (h2 != null) {
+          // Before the handler decodes anything: the limit holds from the client's first HEADERS frame.
+          h2.connection().remote().maxActiveStreams(streamLimit);
+          protocol = Protocol.HTTP2;
+          cancelHeadTimer();
+        }
+      }
+      ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+      boolean informational = msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+      if (msg instanceof LastHttpContent && !informational && pending > 0) {
+        pending--;
+      }
+      ctx.write(msg, promise);
+    }
+  }
+
+  private void install(ChannelPipeline pipeline) {
+    SslHandler ssl = pipeline.get(SslHandler.class);
+    if (ssl != null) {
+      // The handshake configures the codec: from just after TLS, finish the installation once it has.
+      pipeline.addAfter(pipeline.context(ssl).name(), null, new Relocate());
+    } else if (pipeline.context(HTTP_DECODER) != null) {
+      finish(pipeline); // HTTP/1.x only (no h2c): configured already, and nothing decoded yet
+    } else {
+      // Vert.x's h2c-or-HTTP/1.x detector configures the codec on the first bytes, inserting it just before this
+      // name (HttpServerConnectionInitializer.computeChannelName): the relocation sits there, after the detector.
+      String codecAt = pipeline.context("chunkedWriter") != null ? "chunkedWriter"
+          : pipeline.context("idle") != null ? "idle" : "handler";
+      if (pipeline.context(codecAt) != null) {
+        pipeline.addBefore(codecAt, null, new Relocate());
+      } else {
+        pipeline.addLast(new Inner());
+      }
+    }
+  }
+
+  /** Once the codec is in place and before it decodes a byte: the strict decoder, and the inner guard after it. */
+  private void finish(ChannelPipeline pipeline) {
+    if (pipeline.get(HTTP_DECODER) instanceof io.vertx.core.http.impl.VertxHttpRequestDecoder
+        && !(pipeline.get(HTTP_DECODER) instanceof StrictRequestDecoder)) {
+      pipeline.replace(HTTP_DECODER, HTTP_DECODER, new StrictRequestDecoder(options));
+    }
+    if (pipeline.context("handler") != null) {
+      pipeline.addBefore("handler", null, new Inner());
+    } else {
+      pipeline.addLast(new Inner());
+    }
+  }
+
+  /** Waits where the codec will be configured; at the first bytes after that, finishes the installation. */
+  private final class Relocate extends ChannelInboundHandlerAdapter {
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ChannelPipeline pipeline = ctx.pipeline();
+      pipeline.remove(this);
+      finish(pipeline);
+      ctx.fireChannelRead(msg);
+    }
+  }
+
+  /** Why the request's framing is ambiguous (RFC 9112 6.3), or null. */
+  static String ambiguousFraming(HttpHeaders headers) {
+    if (!headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+      return null;
+    }
+    if (headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      return "both Content-Length and Transfer-Encoding";
+    }
+    java.util.List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+    if (codings.size() != 1 || !codings.get(0).trim().equalsIgnoreCase(HttpHeaderValues.CHUNKED.toString())) {
+      return "Transfer-Encoding other than chunked: " + LogText.escape(String.join(", ", codings));
+    }
+    return null;
+  }
+
+  private void reject(ChannelHandlerContext ctx, Object msg, String why) {
+    rejected = true;
+    counts.ambiguousFraming.increment();
+    ReferenceCountUtil.release(msg);
+    LOG.fine(() -> "400 and close for " + ctx.channel().remoteAddress() + ": " + why);
+    DefaultFullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST);
+    response.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0).set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  private void headTimedOut(ChannelHandlerContext ctx) {
+    headTimer = null;
+    boolean stillHttp1 = protocol == Protocol.UNKNOWN || ctx.pipeline().get(HTTP_DECODER) != null;
+    if (protocol != Protocol.HTTP2 && pending == 0 && stillHttp1 && ctx.channel().isActive()) {
+      counts.headerTimeouts.increment();
+      LOG.fine(() -> "closing " + ctx.channel().remoteAddress() + ": no complete request head within "
+          + limits.requestHeaderTimeout().toMillis() + " ms");
+      ctx.channel().close();
+    }
+  }
+
+  private void cancelHeadTimer() {
+    if (headTimer != null) {
+      headTimer.cancel(false);
+      headTimer = null;
+    }
+  }
+}
