@@ -72,7 +72,7 @@ public final class GracefulRuntime {
     ServerRegistry serverRegistry = new ServerRegistry(config.limits());
     // The management port has its own small budget of connections, so a flood of them cannot take the descriptors
     // the application's servers leave for it, nor the application's flood the probes'.
-    ServerRegistry managementConnections = new ServerRegistry(config.limits().forManagement());
+    ServerRegistry managementConnections = new ServerRegistry(config.limits().forManagement(), true);
     // Built while the Vert.x instances are created: both are mostly class loading, and they load different classes.
     CompletableFuture<PrometheusMeterRegistry> registryBuild =
         BackgroundStart.begin("metrics", () -> RuntimeMetrics.bounded(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));

@@ -65,7 +65,10 @@ final class ShutdownSequence {
     parts.lifecycle().moveTo(LifecycleState.DRAINING);
     begun.complete(mine);
     start.abandon();
-    start.settled().transform(ar -> runPhases(mine, signalledAt)).onComplete(done);
+    start.settled().transform(ar -> ar.failed() && !(ar.cause() instanceof StartAbandonedException)
+        // The start failed for real (its rollback stopped what it started): that is the outcome, not a shutdown.
+        ? Future.<ShutdownReport>failedFuture(ar.cause())
+        : runPhases(mine, signalledAt)).onComplete(done);
     return done.future();
   }
 

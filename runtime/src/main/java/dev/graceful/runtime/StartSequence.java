@@ -35,6 +35,8 @@ final class StartSequence {
   private volatile Map<String, String> deployments = Map.of();
   private volatile boolean becameReady;
   private boolean running;
+  /** Set when the start has failed and is stopping what it started: a signal then must not abandon it. */
+  private volatile boolean failingForReal;
   private volatile int managementPort = -1;
 
   StartSequence(RuntimeParts parts) {
@@ -100,7 +102,13 @@ final class StartSequence {
         return;
       }
     }
-    startup.abandon(cause, SETTLE_AT_ABANDON).onComplete(ar -> {
+    if (failingForReal) {
+      return; // the start fails on its own, its rollback included: that failure is the outcome
+    }
+    startup.abandon(cause, SETTLE_AT_ABANDON, parts.control()).onComplete(ar -> {
+      if (ar.failed()) {
+        return; // failing for real already: its own failure settles the start
+      }
       Map<String, String> running = new LinkedHashMap<>(deployments);
       running.putAll(ar.result());
       deployments = Map.copyOf(running);
@@ -160,6 +168,7 @@ final class StartSequence {
       }
       // The pod could not be read (GRACEFUL_KUBERNETES=true) or the proxy never became ready: stop what did start,
       // then report it, as any failed start.
+      failingForReal = true;
       return Future.join(deployed.result().keySet().stream().map(parts.vertx()::undeploy).toList())
           .transform(x -> Future.<Map<String, String>>failedFuture(proxyReady.cause()));
     });

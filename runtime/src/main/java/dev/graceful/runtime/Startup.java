@@ -89,14 +89,19 @@ final class Startup {
    * (a server binds in milliseconds; a verticle's start may never end); what has started then is left running, for
    * the shutdown to drain and stop, and what starts later undeploys itself.
    *
-   * @return deployment id to unit name, for what has started by then
+   * @return deployment id to unit name, for what has started by then; failed when the start was failing already
+   *     (that failure, its rollback included, remains the start's outcome)
    */
-  Future<Map<String, String>> abandon(StartAbandonedException cause, Duration settle) {
-    failing.set(true); // no rollback: the shutdown stops what started
+  Future<Map<String, String>> abandon(StartAbandonedException cause, Duration settle, Vertx timers) {
+    if (!failing.compareAndSet(false, true)) {
+      // Already failing for real: its rollback stops what started, and its failure is the start's outcome.
+      return Future.failedFuture(new IllegalStateException("the start is failing already"));
+    }
     Promise<Void> waited = Promise.promise();
-    long timer = vertx.setTimer(Math.max(1, settle.toMillis()), id -> waited.tryComplete());
+    // On the control instance's timers: an application verticle blocking its event loop cannot stretch the settle.
+    long timer = timers.setTimer(Math.max(1, settle.toMillis()), id -> waited.tryComplete());
     Future.join(begun).onComplete(ar -> {
-      vertx.cancelTimer(timer);
+      timers.cancelTimer(timer);
       waited.tryComplete();
     });
     return waited.future().map(v -> {
@@ -150,6 +155,7 @@ final class Startup {
     if (!failing.compareAndSet(false, true)) {
       return;
     }
+    LOG.info("start failed (" + cause.getMessage() + "); stopping what has started once the others settle");
     Future<?> settled = Future.join(all).transform(ar -> Future.succeededFuture());
     Future.any(settled, timedOut.future()).onComplete(ar -> {
       List<String> ids;

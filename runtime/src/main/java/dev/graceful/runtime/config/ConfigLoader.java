@@ -220,7 +220,7 @@ public final class ConfigLoader {
     Duration timeout = duration(Setting.KUBERNETES_TIMEOUT, Duration.ofMillis(100), Duration.ofMinutes(5));
     return new KubernetesSettings(mode, Integer.parseInt(m.group(1)) / 100.0,
         duration(Setting.PROPAGATION_DELAY, Duration.ZERO, Duration.ofMinutes(10)),
-        duration(Setting.DEADLINE_MARGIN, Duration.ZERO, Duration.ofMinutes(1)), gate.isEmpty() ? Optional.empty() : Optional.of(gate), timeout);
+        duration(Setting.DEADLINE_MARGIN, Duration.ofMillis(100), Duration.ofMinutes(1)), gate.isEmpty() ? Optional.empty() : Optional.of(gate), timeout);
   }
 
   private String raw(Setting s) {

@@ -20,7 +20,7 @@ public enum Setting {
   KUBERNETES("GRACEFUL_KUBERNETES", "auto", "auto: use the Kubernetes API when in a pod; true: require it; false: never"),
   ENDPOINT_WAIT_SHARE("GRACEFUL_ENDPOINT_WAIT_SHARE", "50%", "largest share of the budget the endpoint wait may take"),
   PROPAGATION_DELAY("GRACEFUL_PROPAGATION_DELAY", "2s", "wait after the endpoints show the pod gone, for kube-proxy and ingresses (0 to 10m)"),
-  DEADLINE_MARGIN("GRACEFUL_DEADLINE_MARGIN", "500ms", "kept back from the pod's SIGKILL deadline; the process uses half of it past its deadline (last report, Events, close) and leaves the other half to the JVM's exit (0 to 1m)"),
+  DEADLINE_MARGIN("GRACEFUL_DEADLINE_MARGIN", "500ms", "kept back from the pod's SIGKILL deadline; the process uses half of it past its deadline (last report, Events, close) and leaves the other half to the JVM's exit (100ms to 1m)"),
   READINESS_GATE("GRACEFUL_READINESS_GATE", "", "pod condition type to set True when ready, False at SIGTERM"),
   KUBERNETES_TIMEOUT("GRACEFUL_KUBERNETES_TIMEOUT", "2s", "bound on each call to the Kubernetes API (100ms to 5m)"),
   VERTX_METRICS("GRACEFUL_VERTX_METRICS", "false", "true: also record Vert.x's own per-request meters (vertx_*) in /metrics, at a cost in throughput"),

@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -89,10 +90,33 @@ final class ConnectionGuard {
     return new ConnectionGuard(limits, options, streamLimit, counts).new Front();
   }
 
-  /** Sees raw bytes: installs the inner guard on the first read, and times request heads. */
+  /**
+   * First in the pipeline, it sees the raw bytes: gives the connection an idle timeout when its server has none,
+   * installs the inner guard on the first read, and times request heads. The first head is timed from the moment the
+   * connection opens (as Go's ReadHeaderTimeout does): a client that connects and sends nothing holds a connection
+   * slot only that long.
+   */
   private final class Front extends ChannelInboundHandlerAdapter {
 
     private boolean installed;
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      // Not by changing the server's options: each server instance sharing a port builds its pipelines from its own
+      // copy of them, and Vert.x closes the connection on the IdleStateEvent whatever handler fires it.
+      if (options.getIdleTimeout() == 0 && options.getReadIdleTimeout() == 0 && options.getWriteIdleTimeout() == 0) {
+        // Named as Vert.x names its own: Vert.x places its codecs relative to the pipeline's IdleStateHandler by that
+        // name (HttpServerConnectionInitializer.computeChannelName), and adds none itself when its options have none.
+        ctx.pipeline().addAfter(ctx.name(), "idle",
+            new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+      }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      armHeadTimer(ctx);
+      ctx.fireChannelActive();
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -100,9 +124,8 @@ final class ConnectionGuard {
         installed = true;
         install(ctx.pipeline());
       }
-      if (protocol != Protocol.HTTP2 && pending == 0 && headTimer == null && msg instanceof ByteBuf) {
-        long ms = limits.requestHeaderTimeout().toMillis();
-        headTimer = ctx.executor().schedule(() -> headTimedOut(ctx), ms, TimeUnit.MILLISECONDS);
+      if (protocol != Protocol.HTTP2 && pending == 0 && msg instanceof ByteBuf) {
+        armHeadTimer(ctx);
       }
       ctx.fireChannelRead(msg);
     }
@@ -111,6 +134,13 @@ final class ConnectionGuard {
     public void channelInactive(ChannelHandlerContext ctx) {
       cancelHeadTimer();
       ctx.fireChannelInactive();
+    }
+  }
+
+  private void armHeadTimer(ChannelHandlerContext ctx) {
+    if (headTimer == null) {
+      long ms = limits.requestHeaderTimeout().toMillis();
+      headTimer = ctx.executor().schedule(() -> headTimedOut(ctx), ms, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -132,6 +162,8 @@ final class ConnectionGuard {
           reject(ctx, msg, why);
           return;
         }
+      } else if (msg instanceof io.netty.handler.codec.http.HttpContent) {
+        cancelHeadTimer(); // a body is arriving: its head was complete (an h2c upgrade request, an upload after an early answer)
       } else if (msg instanceof ByteBuf && protocol != Protocol.HTTP2) {
         Http2ConnectionHandler h2 = ctx.pipeline().get(Http2ConnectionHandler.class);
         if (h2 != null) {
@@ -155,10 +187,12 @@ final class ConnectionGuard {
   }
 
   private void install(ChannelPipeline pipeline) {
-    SslHandler ssl = pipeline.get(SslHandler.class);
-    if (ssl != null) {
+    // TLS: an SslHandler, or an SniHandler that becomes one once it has read the ClientHello.
+    io.netty.channel.ChannelHandler tls = pipeline.get(SslHandler.class) != null ? pipeline.get(SslHandler.class)
+        : pipeline.get(io.netty.handler.ssl.SslClientHelloHandler.class);
+    if (tls != null) {
       // The handshake configures the codec: from just after TLS, finish the installation once it has.
-      pipeline.addAfter(pipeline.context(ssl).name(), null, new Relocate());
+      pipeline.addAfter(pipeline.context(tls).name(), null, new Relocate());
     } else if (pipeline.context(HTTP_DECODER) != null) {
       finish(pipeline); // HTTP/1.x only (no h2c): configured already, and nothing decoded yet
     } else {
@@ -169,7 +203,7 @@ final class ConnectionGuard {
       if (pipeline.context(codecAt) != null) {
         pipeline.addBefore(codecAt, null, new Relocate());
       } else {
-        pipeline.addLast(new Inner());
+        pipeline.addLast(new Relocate());
       }
     }
   }
@@ -187,14 +221,19 @@ final class ConnectionGuard {
     }
   }
 
-  /** Waits where the codec will be configured; at the first bytes after that, finishes the installation. */
+  /**
+   * Waits where the codec will be configured; at the first bytes after that, finishes the installation. Until the
+   * codec exists (a TLS handshake, a PROXY protocol header), it only passes messages on.
+   */
   private final class Relocate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       ChannelPipeline pipeline = ctx.pipeline();
-      pipeline.remove(this);
-      finish(pipeline);
+      if (msg instanceof ByteBuf && (pipeline.context(HTTP_DECODER) != null || pipeline.get(Http2ConnectionHandler.class) != null)) {
+        pipeline.remove(this);
+        finish(pipeline);
+      }
       ctx.fireChannelRead(msg);
     }
   }

@@ -43,7 +43,9 @@ final class GrpcFraming extends HttpServerRequestWrapper {
    */
   static HttpServerRequest check(HttpServerRequest request, java.util.Set<String> singleMessagePaths) {
     String type = request.getHeader("content-type");
-    if (type != null && type.startsWith("application/grpc") && request instanceof HttpServerRequestInternal internal) {
+    // grpc-web-text is base64 on the wire, decoded by vertx-grpc above this wrapper: its framing is checked there.
+    if (type != null && type.startsWith("application/grpc") && !type.startsWith("application/grpc-web-text")
+        && request instanceof HttpServerRequestInternal internal) {
       return new GrpcFraming(internal, singleMessagePaths.contains(request.path()));
     }
     return request;

@@ -60,14 +60,6 @@ final class ListenerTransport implements Transport {
     @Override
     public void configure(NetServerOptions options, boolean domainSocket, ServerBootstrap bootstrap) {
       delegate.configure(options, domainSocket, bootstrap);
-      if (options instanceof HttpServerOptions http) {
-        // Every HTTP server gets an idle timeout unless its code chose one: Vert.x's default is none. These are the
-        // options NetServerImpl builds each connection's pipeline from.
-        if (http.getIdleTimeout() == 0 && http.getReadIdleTimeout() == 0 && http.getWriteIdleTimeout() == 0) {
-          http.setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
-              .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, registry.limits().idleTimeout().toMillis()));
-        }
-      }
       // Vert.x sets only the child handler; the parent's handler slot is free and sees every accepted channel.
       bootstrap.handler(registry.listenerHandler(options instanceof HttpServerOptions http ? http : null));
     }

@@ -28,6 +28,9 @@ public final class ServerRegistry {
   private final ServerLimits limits;
   private final int maxConnections;
   private final AtomicInteger connections = new AtomicInteger();
+  private final boolean evictOldestWhenFull;
+  /** Open connections, oldest first; kept only when evicting. */
+  private final java.util.concurrent.ConcurrentLinkedDeque<Channel> oldestFirst = new java.util.concurrent.ConcurrentLinkedDeque<>();
   private final LongAdder refusedConnections = new LongAdder();
   private final ConnectionGuard.Counts guarded = new ConnectionGuard.Counts();
   private volatile long lastRefusalWarningNanos = System.nanoTime() - REFUSAL_WARNING_EVERY.toNanos();
@@ -43,8 +46,18 @@ public final class ServerRegistry {
   }
 
   public ServerRegistry(ServerLimits limits) {
+    this(limits, false);
+  }
+
+  /**
+   * @param evictOldestWhenFull at the limit, close the oldest connection to make room instead of the new one: for the
+   *                            management port, whose clients (the kubelet, a scraper) open fresh connections and must
+   *                            get through while a flood holds the slots
+   */
+  public ServerRegistry(ServerLimits limits, boolean evictOldestWhenFull) {
     this.limits = limits;
     this.maxConnections = limits.maxConnections().orElseGet(DescriptorBudget::connectionsAllowed);
+    this.evictOldestWhenFull = evictOldestWhenFull;
   }
 
   public ServerLimits limits() {
@@ -146,14 +159,27 @@ public final class ServerRegistry {
       if (server != null && msg instanceof Channel child) {
         // Counted here, at accept: a burst is accepted faster than its channels register.
         if (connections.incrementAndGet() > maxConnections) {
-          // Full: closed before it costs more than its descriptor, so descriptors remain for the probes.
           connections.decrementAndGet();
           refusedConnections.increment();
           warnRefusal();
-          child.unsafe().closeForcibly();
-          return;
+          Channel oldest = evictOldestWhenFull ? oldestFirst.pollFirst() : null;
+          if (oldest == null) {
+            // Full: closed before it costs more than its descriptor, so descriptors remain for the probes.
+            child.unsafe().closeForcibly();
+            return;
+          }
+          oldest.close(); // its slot is freed when its close completes; the new one takes it now
+          connections.incrementAndGet();
         }
-        child.closeFuture().addListener(f -> connections.decrementAndGet());
+        if (evictOldestWhenFull) {
+          oldestFirst.addLast(child);
+        }
+        child.closeFuture().addListener(f -> {
+          connections.decrementAndGet();
+          if (evictOldestWhenFull) {
+            oldestFirst.remove(child);
+          }
+        });
         // Counted once registered with its event loop: Netty may close an accepted channel that never registers
         // without completing its close future, which would hold the drain.
         child.pipeline().addFirst(new Registered(server));

@@ -281,4 +281,30 @@ class ApplicationServersTest {
       assertEquals(0, HttpShutdownTest.summary(child).getInteger("connectionsForceClosed"));
     }
   }
+
+  @Test
+  void everyInstanceOnOnePortGetsTheIdleTimeout() throws Exception {
+    int port = FreePorts.next();
+    try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_VERTICLES", PlainMultiInstanceApp.class.getName(),
+        "PLAIN_HTTP_PORT", String.valueOf(port), "GRACEFUL_IDLE_TIMEOUT", "2s", "GRACEFUL_REQUEST_HEADER_TIMEOUT", "10m"))) {
+      // Connections that sent one request and then idle, spread over the instances (Vert.x hands them out in turn).
+      List<java.net.Socket> idle = new ArrayList<>();
+      try {
+        for (int i = 0; i < 12; i++) {
+          java.net.Socket socket = new java.net.Socket("127.0.0.1", port);
+          idle.add(socket);
+          assertTrue(Http.exchange(socket, "/?ms=0").startsWith("HTTP/1.1 200"));
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        for (java.net.Socket socket : idle) {
+          socket.setSoTimeout((int) Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+          assertEquals(-1, socket.getInputStream().read(), "closed by the server once idle 2 s");
+        }
+      } finally {
+        for (java.net.Socket socket : idle) {
+          socket.close();
+        }
+      }
+    }
+  }
 }

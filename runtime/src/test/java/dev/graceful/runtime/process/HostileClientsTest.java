@@ -265,4 +265,36 @@ class HostileClientsTest {
       assertTrue(methods.size() <= 10, "method label values: " + methods);
     }
   }
+
+  @Test
+  void silentConnectionsAreClosedAtTheHeaderTimeoutAndCannotLockTheProbesOut() throws Exception {
+    try (ChildRuntime child = ChildRuntime.startReady(Map.of("GRACEFUL_KUBERNETES", "false",
+        "GRACEFUL_REQUEST_HEADER_TIMEOUT", "2s"))) {
+      // More silent connections than the management port's 32 slots: the oldest make room for the kubelet's.
+      List<Socket> silent = connect(40, child.managementPort, child.httpPort);
+      try {
+        long start = System.nanoTime();
+        assertEquals(200, Http.getWithJdk(child.managementPort, "/health/live").status());
+        assertTrue((System.nanoTime() - start) / 1_000_000 < 1000, "the probe got through");
+        long deadline = start + Duration.ofSeconds(8).toNanos();
+        while (System.nanoTime() < deadline && !silent.stream().allMatch(HostileClientsTest::closedByServer)) {
+          Await.pause();
+        }
+        assertTrue(silent.stream().allMatch(HostileClientsTest::closedByServer), "a connection that never sends is closed");
+      } finally {
+        closeAll(silent);
+      }
+    }
+  }
+
+  @Test
+  void aSignalWhileAFailedStartRollsBackKeepsTheStartFailure() {
+    try (ChildRuntime child = ChildRuntime.start(Map.of("GRACEFUL_KUBERNETES", "false", "GRACEFUL_START_TIMEOUT", "20s",
+        "GRACEFUL_VERTICLES", "dev.graceful.runtime.fixtures.FailingStartVerticle,dev.graceful.runtime.fixtures.NeverStartingVerticle"))) {
+      child.awaitLine("start failed (");
+      child.signal("TERM"); // the rollback waits for the verticle still starting
+      assertEquals(dev.graceful.runtime.lifecycle.ExitCode.START_FAILED.code(), child.awaitExit(Duration.ofSeconds(40)), child.output());
+      assertTrue(child.output().contains("graceful-runtime: start failed: "), child.output());
+    }
+  }
 }
