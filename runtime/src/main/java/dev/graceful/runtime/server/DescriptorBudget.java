@@ -17,6 +17,18 @@ final class DescriptorBudget {
   }
 
   static int connectionsAllowed() {
+    // /proc first: the JMX bean loads a good part of java.management, a cost at every start for two numbers.
+    try (java.util.stream.Stream<java.nio.file.Path> open = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+      long count = open.count();
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+        if (line.startsWith("Max open files")) {
+          String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+          return soft.equals("unlimited") ? Integer.MAX_VALUE : connectionsAllowed(Long.parseLong(soft), count);
+        }
+      }
+    } catch (java.io.IOException | RuntimeException notLinux) {
+      // fall through to the JMX bean
+    }
     if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
       return connectionsAllowed(unix.getMaxFileDescriptorCount(), unix.getOpenFileDescriptorCount());
     }
