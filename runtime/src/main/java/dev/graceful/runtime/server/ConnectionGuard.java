@@ -190,6 +190,8 @@ final class ConnectionGuard {
           h2.connection().remote().maxActiveStreams(streamLimit);
           protocol = Protocol.HTTP2;
           cancelHeadTimer();
+          // Nothing more to do on HTTP/2: off the hot path of every frame read and written.
+          ctx.pipeline().remove(this);
         }
       }
       ctx.fireChannelRead(msg);
