@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds a minimal Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) from the official Go
+# Builds a minimal Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager), or with the argument
+# `node` a node's components (kubelet, kube-proxy, containerd 2 and its runc shim, ctr), from the official Go
 # modules, fetched through the Go module proxy only (no GitHub, no dl.k8s.io), into a cache outside the repo:
 #
 #   ${GRACEFUL_CACHE:-$HOME/.cache/graceful-runtime}/controlplane/<K8S_VERSION>/bin/{etcd,kube-apiserver,kube-controller-manager}
+#   ${GRACEFUL_CACHE:-$HOME/.cache/graceful-runtime}/node/<K8S_VERSION>-containerd-<CONTAINERD_VERSION>/bin/{kubelet,...}
 #
 # Idempotent: when the binaries for the pinned versions already exist it only prints where they are and exits 0.
 # On success the bin directory is the ONLY thing written to stdout (progress goes to stderr), so a harness can do
@@ -12,6 +14,7 @@
 #   GRACEFUL_CACHE   cache root (default ~/.cache/graceful-runtime)
 #   K8S_VERSION      override the pinned Kubernetes version (a vX.Y.Z tag of module k8s.io/kubernetes)
 #   ETCD_VERSION     override the pinned etcd version (a vX.Y.Z tag of module go.etcd.io/etcd/server/v3)
+#   CONTAINERD_VERSION override the pinned containerd (a v2.Y.Z tag of module github.com/containerd/containerd/v2)
 #
 # Needs only a Go toolchain (GOPROXY as configured, normally proxy.golang.org). The Go module and build caches
 # (GOMODCACHE, GOCACHE) are deliberately left at their defaults so later runs reuse them. A cold build of both
@@ -22,16 +25,29 @@ set -Eeuo pipefail
 # (k8s.io/kubernetes@v1.36.3: build/dependencies.yaml "etcd: 3.6.8", go.mod go.etcd.io/etcd/* v3.6.8).
 K8S_VERSION="${K8S_VERSION:-v1.36.3}"
 ETCD_VERSION="${ETCD_VERSION:-v3.6.8}"
+# Kubernetes after 1.35 expects containerd 2.x; Debian 12 ships 1.6, so it is built from its module too.
+CONTAINERD_VERSION="${CONTAINERD_VERSION:-v2.4.2}"
+COMPONENT="${1:-controlplane}"
 
 # Build tags used by the official Kubernetes release build (hack/lib/golang.sh).
 K8S_BUILD_TAGS="selinux,notest,grpcnotrace"
 
 GRACEFUL_CACHE="${GRACEFUL_CACHE:-$HOME/.cache/graceful-runtime}"
-CP_DIR="$GRACEFUL_CACHE/controlplane/$K8S_VERSION"
+case "$COMPONENT" in
+  controlplane)
+    CP_DIR="$GRACEFUL_CACHE/controlplane/$K8S_VERSION"
+    BINARIES=(etcd kube-apiserver kube-controller-manager)
+    K8S_COMMANDS=(kube-apiserver kube-controller-manager)
+    STAMP_CONTENT="kubernetes=$K8S_VERSION etcd=$ETCD_VERSION" ;;
+  node)
+    CP_DIR="$GRACEFUL_CACHE/node/$K8S_VERSION-containerd-$CONTAINERD_VERSION"
+    BINARIES=(kubelet kube-proxy containerd containerd-shim-runc-v2 ctr)
+    K8S_COMMANDS=(kubelet kube-proxy)
+    STAMP_CONTENT="kubernetes=$K8S_VERSION containerd=$CONTAINERD_VERSION" ;;
+  *) echo "[build-binaries] ERROR: unknown component '$COMPONENT' (controlplane or node)" >&2; exit 2 ;;
+esac
 BIN_DIR="$CP_DIR/bin"
 STAMP="$BIN_DIR/.versions"
-BINARIES=(etcd kube-apiserver kube-controller-manager)
-STAMP_CONTENT="kubernetes=$K8S_VERSION etcd=$ETCD_VERSION"
 
 log() { echo "[build-binaries] $*" >&2; }
 die() { echo "[build-binaries] ERROR: $*" >&2; exit 1; }
@@ -156,9 +172,8 @@ if ! grep -q '^go\.etcd\.io/etcd/server/v3 '"$ETCD_VERSION"'$' <(awk '$1 ~ /^go\
   awk '$1 ~ /^go\.etcd\.io\/etcd\// { print "[build-binaries]     " $1, $2 }' "$K8S_GOMOD" >&2
 fi
 
-log "resolving the dependencies of kube-apiserver and kube-controller-manager (go get)"
-(cd "$K8S_WORK" && go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" \
-                          "k8s.io/kubernetes/cmd/kube-controller-manager@$K8S_VERSION" >&2) \
+log "resolving the dependencies of ${K8S_COMMANDS[*]} (go get)"
+(cd "$K8S_WORK" && go get "${K8S_COMMANDS[@]/#/k8s.io/kubernetes/cmd/}" >&2) \
   || die "go get of the Kubernetes commands failed (see above)"
 
 # Same version stamping as hack/lib/version.sh; buildDate is the release's publication time for reproducibility.
@@ -171,7 +186,7 @@ for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
   K8S_LDFLAGS+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$BUILD_DATE -X $pkg.gitCommit="
 done
 
-for cmd in kube-apiserver kube-controller-manager; do
+for cmd in "${K8S_COMMANDS[@]}"; do
   log "compiling $cmd $K8S_VERSION (slow on a cold build cache)"
   (cd "$K8S_WORK" && timed "$cmd build" go build "${GO_MOD_FLAGS[@]}" -trimpath -tags "$K8S_BUILD_TAGS" \
       -ldflags "$K8S_LDFLAGS" -o "$WORK/bin/$cmd" "k8s.io/kubernetes/cmd/$cmd") \
@@ -179,6 +194,7 @@ for cmd in kube-apiserver kube-controller-manager; do
 done
 
 # ---------------------------------------------------------------------------------------------------------- etcd
+if [ "$COMPONENT" = controlplane ]; then
 log "resolving go.etcd.io/etcd/server/v3@$ETCD_VERSION through the Go module proxy"
 ETCD_GOMOD="$(download_module "go.etcd.io/etcd/server/v3@$ETCD_VERSION")"
 # Sibling etcd modules (api, client/pkg, client/v3, pkg) are replaced by the same tag, like etcd's own build;
@@ -196,6 +212,26 @@ log "resolving the dependencies of etcd (go get)"
 log "compiling etcd $ETCD_VERSION"
 (cd "$ETCD_WORK" && timed "etcd build" go build "${GO_MOD_FLAGS[@]}" -trimpath -ldflags "-s -w" \
     -o "$WORK/bin/etcd" go.etcd.io/etcd/server/v3) || die "go build of etcd failed (see above)"
+fi
+
+# ---------------------------------------------------------------------------------------------------- containerd
+if [ "$COMPONENT" = node ]; then
+  CTRD_MOD=github.com/containerd/containerd/v2
+  log "resolving $CTRD_MOD@$CONTAINERD_VERSION through the Go module proxy"
+  CTRD_GOMOD="$(download_module "$CTRD_MOD@$CONTAINERD_VERSION")"
+  CTRD_WORK="$WORK/containerd"
+  printf '' | write_work_module "$CTRD_WORK" "$CTRD_MOD" "$CONTAINERD_VERSION" "$CONTAINERD_VERSION" "$CTRD_GOMOD"
+  (cd "$CTRD_WORK" && go get "$CTRD_MOD/cmd/containerd@$CONTAINERD_VERSION" \
+      "$CTRD_MOD/cmd/containerd-shim-runc-v2@$CONTAINERD_VERSION" "$CTRD_MOD/cmd/ctr@$CONTAINERD_VERSION" >&2) \
+    || die "go get of containerd failed (see above)"
+  # No cgo: the btrfs, devmapper and zfs snapshotters need it and are not used (overlayfs is).
+  CTRD_LDFLAGS="-s -w -X $CTRD_MOD/version.Version=$CONTAINERD_VERSION -X $CTRD_MOD/version.Package=$CTRD_MOD"
+  for cmd in containerd containerd-shim-runc-v2 ctr; do
+    log "compiling $cmd $CONTAINERD_VERSION"
+    (cd "$CTRD_WORK" && timed "$cmd build" go build "${GO_MOD_FLAGS[@]}" -trimpath -tags "no_btrfs no_devmapper no_zfs" \
+        -ldflags "$CTRD_LDFLAGS" -o "$WORK/bin/$cmd" "$CTRD_MOD/cmd/$cmd") || die "go build of $cmd failed (see above)"
+  done
+fi
 
 # ------------------------------------------------------------------------------------------------- verify, install
 check_version() { # check_version <binary> <expected substring>
@@ -204,10 +240,18 @@ check_version() { # check_version <binary> <expected substring>
   grep -qF -- "$2" <<<"$out" || die "$1 --version does not mention $2: $out"
   echo "$out"
 }
+expected_version() { # the --version text that names the pinned version of binary $1
+  case "$1" in
+    etcd) echo "etcd Version: ${ETCD_VERSION#v}" ;;
+    containerd|ctr) echo "$CONTAINERD_VERSION" ;;
+    containerd-shim-runc-v2) echo "" ;;
+    *) echo "Kubernetes $K8S_VERSION" ;;
+  esac
+}
 log "verifying the new binaries"
-check_version "$WORK/bin/etcd" "etcd Version: ${ETCD_VERSION#v}" >/dev/null
-check_version "$WORK/bin/kube-apiserver" "Kubernetes $K8S_VERSION" >/dev/null
-check_version "$WORK/bin/kube-controller-manager" "Kubernetes $K8S_VERSION" >/dev/null
+for b in "${BINARIES[@]}"; do
+  [ -z "$(expected_version "$b")" ] || check_version "$WORK/bin/$b" "$(expected_version "$b")" >/dev/null
+done
 
 mkdir -p "$BIN_DIR"
 rm -f "$STAMP"
@@ -216,8 +260,8 @@ echo "$STAMP_CONTENT" >"$STAMP.tmp" && mv -f "$STAMP.tmp" "$STAMP"
 
 log "installed; total build time $(( $(date +%s) - TOTAL_START ))s"
 for b in "${BINARIES[@]}"; do
+  [ -n "$(expected_version "$b")" ] || continue
   log "\$ $BIN_DIR/$b --version"
-  check_version "$BIN_DIR/$b" "$([ "$b" = etcd ] && echo "etcd Version: ${ETCD_VERSION#v}" || echo "Kubernetes $K8S_VERSION")" \
-    | sed 's/^/[build-binaries]     /' >&2
+  check_version "$BIN_DIR/$b" "$(expected_version "$b")" | sed 's/^/[build-binaries]     /' >&2
 done
 report_ready

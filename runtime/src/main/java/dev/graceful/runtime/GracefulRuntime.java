@@ -219,14 +219,20 @@ public final class GracefulRuntime {
     }
     exitSidecar(code, wait.graceLeft());
     if (code == ExitCode.SHUTDOWN_FORCED.code() || code == ExitCode.INTERNAL_ERROR.code()) {
-      // Vert.x's close would wait on the very verticles that did not stop: end its threads instead.
-      parts.kubernetes().ifPresent(KubernetesIntegration::close);
+      // Vert.x's close would wait on the very verticles that did not stop: end its threads instead. Nothing here may
+      // wait past the grace: the API client closes on a daemon thread of its own (with an Event still in flight it
+      // once took 380 ms, past the pod's SIGKILL).
+      parts.kubernetes().ifPresent(k -> BackgroundStart.begin("kubernetes-close", () -> {
+        k.close();
+        return null;
+      }));
       VertxHalt.halt(parts.vertx(), wait.graceLeft());
       awaitQuietly(parts.control().close(), wait.graceLeft());
     } else {
       Duration left = wait.graceLeft();
       closeWithin(left.compareTo(CLOSE_BOUND) < 0 ? left : CLOSE_BOUND);
     }
+    LOG.info("exit code " + code);
     return code;
   }
 
