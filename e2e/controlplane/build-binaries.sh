@@ -173,7 +173,9 @@ if ! grep -q '^go\.etcd\.io/etcd/server/v3 '"$ETCD_VERSION"'$' <(awk '$1 ~ /^go\
 fi
 
 log "resolving the dependencies of ${K8S_COMMANDS[*]} (go get)"
-(cd "$K8S_WORK" && go get "${K8S_COMMANDS[@]/#/k8s.io/kubernetes/cmd/}" >&2) \
+K8S_GET=()
+for cmd in "${K8S_COMMANDS[@]}"; do K8S_GET+=("k8s.io/kubernetes/cmd/$cmd@$K8S_VERSION"); done
+(cd "$K8S_WORK" && go get "${K8S_GET[@]}" >&2) \
   || die "go get of the Kubernetes commands failed (see above)"
 
 # Same version stamping as hack/lib/version.sh; buildDate is the release's publication time for reproducibility.
