@@ -60,7 +60,7 @@ is_complete() {
 }
 
 report_ready() {
-  log "control plane binaries ($STAMP_CONTENT) are in $BIN_DIR:"
+  log "$COMPONENT binaries ($STAMP_CONTENT) are in $BIN_DIR:"
   local b
   for b in "${BINARIES[@]}"; do log "  $BIN_DIR/$b"; done
   echo "$BIN_DIR"
