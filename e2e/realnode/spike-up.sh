@@ -1,5 +1,5 @@
 #!/bin/bash
-# Spike: a real node (containerd 2 + kubelet + kube-proxy, CNI bridge on 198.18.0.0/16) on the project's control plane.
+# Manual spike, not run by tests (see README.md): a real node (containerd 2 + kubelet + kube-proxy, CNI bridge on 198.18.0.0/16) on the project's control plane.
 set -u
 HERE="$(cd "$(dirname "$0")" && pwd)"
 W=/tmp/realnode-spike; CP=/root/.cache/graceful-runtime/controlplane/v1.36.3/bin; B=/root/.cache/graceful-runtime/node/v1.36.3-containerd-v2.4.2/bin
@@ -46,15 +46,17 @@ state = "$W/state"
 [plugins."io.containerd.cri.v1.runtime"]
   enable_unprivileged_ports = false
   enable_unprivileged_icmp = false
+  # The kubelet asks for oom_score_adj -998 for the sandbox; processes here may not lower theirs.
+  restrict_oom_score_adj = true
 [plugins."io.containerd.cri.v1.runtime".cni]
   bin_dirs = ["/usr/lib/cni"]
   conf_dir = "$W/cni"
 C
 PATH=$B:$PATH $B/containerd --log-level debug --config $W/containerd.toml > $W/containerd.log 2>&1 &
 sleep 3
-(cd /work/main && source e2e/podman/env.sh >/dev/null 2>&1; podman save -o $W/runtime.tar localhost/graceful-runtime:e2e >/dev/null 2>&1)
+(cd "$HERE/../.." && source e2e/podman/env.sh >/dev/null 2>&1; podman save -o $W/runtime.tar localhost/graceful-runtime:e2e >/dev/null 2>&1)
 $B/ctr --address $W/containerd.sock -n k8s.io images import $W/runtime.tar >/dev/null 2>&1
-(cd /work/main && source e2e/podman/env.sh >/dev/null 2>&1; cd "$HERE/pause" && podman build -q -t localhost/pause:e2e . >/dev/null && podman save -o $W/pause.tar localhost/pause:e2e >/dev/null 2>&1)
+(cd "$HERE/../.." && source e2e/podman/env.sh >/dev/null 2>&1; cd "$HERE/pause" && podman build -q -t localhost/pause:e2e . >/dev/null && podman save -o $W/pause.tar localhost/pause:e2e >/dev/null 2>&1)
 $B/ctr --address $W/containerd.sock -n k8s.io images import $W/pause.tar >/dev/null 2>&1
 cat > $W/kubelet.yaml <<C
 apiVersion: kubelet.config.k8s.io/v1beta1
