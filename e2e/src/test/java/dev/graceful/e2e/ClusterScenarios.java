@@ -111,8 +111,13 @@ abstract class ClusterScenarios {
 
   /** This pod's endpoint conditions in the release's slices, or empty when no slice lists it. */
   private Optional<Endpoint> endpoint(String release, Pod pod) {
+    return endpointOf(release + "-graceful-runtime", pod);
+  }
+
+  /** This pod's endpoint conditions in the slices of {@code service}, or empty when no slice lists it. */
+  private Optional<Endpoint> endpointOf(String service, Pod pod) {
     return cluster.admin().discovery().v1().endpointSlices().inNamespace("default")
-        .withLabel("kubernetes.io/service-name", release + "-graceful-runtime").list().getItems().stream()
+        .withLabel("kubernetes.io/service-name", service).list().getItems().stream()
         .flatMap((EndpointSlice s) -> s.getEndpoints() == null ? java.util.stream.Stream.<Endpoint>empty() : s.getEndpoints().stream())
         .filter(e -> e.getTargetRef() != null && pod.getMetadata().getUid().equals(e.getTargetRef().getUid()))
         .findFirst();
@@ -188,11 +193,7 @@ abstract class ClusterScenarios {
         .withNewSpec().withSelector(chartService.getSpec().getSelector())
         .addNewPort().withName("http").withPort(8080).withNewTargetPort("http").endPort().endSpec()
         .build()).create();
-    await(() -> cluster.admin().discovery().v1().endpointSlices().inNamespace("default")
-            .withLabel("kubernetes.io/service-name", "plain-late").list().getItems().stream()
-            .flatMap(s -> s.getEndpoints() == null ? java.util.stream.Stream.<Endpoint>empty() : s.getEndpoints().stream())
-            .anyMatch(e -> e.getTargetRef() != null && victim.getMetadata().getUid().equals(e.getTargetRef().getUid())
-                && Boolean.TRUE.equals(e.getConditions().getServing())),
+    await(() -> endpointOf("plain-late", victim).map(e -> Boolean.TRUE.equals(e.getConditions().getServing())).orElse(false),
         Duration.ofSeconds(30), "the late Service's slice to list the pod serving");
     cluster.admin().pods().inNamespace("default").withName(victim.getMetadata().getName()).delete();
     await(() -> cluster.terminated().stream().anyMatch(t -> t.pod().endsWith("/" + victim.getMetadata().getName())),

@@ -28,10 +28,6 @@ public final class ChildRuntime implements AutoCloseable {
   public final int grpcPort;
   public final int managementPort;
 
-  private ChildRuntime(String mainClass, Map<String, String> env) throws IOException {
-    this(mainClass, env, 0);
-  }
-
   /** @param fdLimit the child's file-descriptor limit ({@code ulimit -n}); 0 leaves it as it is */
   private ChildRuntime(String mainClass, Map<String, String> env, int fdLimit) throws IOException {
     this.httpPort = Integer.parseInt(env.get("GRACEFUL_HTTP_PORT"));
@@ -55,19 +51,9 @@ public final class ChildRuntime implements AutoCloseable {
 
   /** Starts the demo with at most {@code fdLimit} open file descriptors, and waits until it is ready. */
   public static ChildRuntime startReadyWithFdLimit(int fdLimit, Map<String, String> overrides) {
-    Map<String, String> env = new HashMap<>();
-    env.put("GRACEFUL_HOST", "127.0.0.1");
-    env.put("GRACEFUL_HTTP_PORT", String.valueOf(FreePorts.next()));
-    env.put("GRACEFUL_GRPC_PORT", String.valueOf(FreePorts.next()));
-    env.put("GRACEFUL_MANAGEMENT_PORT", String.valueOf(FreePorts.next()));
-    env.putAll(overrides);
-    try {
-      ChildRuntime child = new ChildRuntime("dev.graceful.runtime.Main", env, fdLimit);
-      child.awaitLine("lifecycle: READY");
-      return child;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    ChildRuntime child = launch("dev.graceful.runtime.Main", overrides, fdLimit);
+    child.awaitLine("lifecycle: READY");
+    return child;
   }
 
   /** Starts the demo (or whatever {@code overrides} say) on free loopback ports. */
@@ -77,6 +63,11 @@ public final class ChildRuntime implements AutoCloseable {
 
   /** Starts another {@code main} (e.g. one calling a one-liner) on free loopback ports. */
   public static ChildRuntime start(String mainClass, Map<String, String> overrides) {
+    return launch(mainClass, overrides, 0);
+  }
+
+  /** On free loopback ports, unless {@code overrides} say otherwise; {@code fdLimit} 0 leaves the limit as it is. */
+  private static ChildRuntime launch(String mainClass, Map<String, String> overrides, int fdLimit) {
     Map<String, String> env = new HashMap<>();
     env.put("GRACEFUL_HOST", "127.0.0.1");
     env.put("GRACEFUL_HTTP_PORT", String.valueOf(FreePorts.next()));
@@ -84,7 +75,7 @@ public final class ChildRuntime implements AutoCloseable {
     env.put("GRACEFUL_MANAGEMENT_PORT", String.valueOf(FreePorts.next()));
     env.putAll(overrides);
     try {
-      return new ChildRuntime(mainClass, env);
+      return new ChildRuntime(mainClass, env, fdLimit);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
