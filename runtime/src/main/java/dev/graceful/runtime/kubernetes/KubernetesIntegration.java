@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -112,6 +113,9 @@ public final class KubernetesIntegration {
     return settings.apiTimeout().multipliedBy(10);
   }
 
+  /** The least time worth a new attempt at the start-time read; less, and the last real failure is reported. */
+  static final long MIN_START_ATTEMPT_MS = 250;
+
   /**
    * Reads the pod and its Services once, each call allowed what is left of {@link #startReadBound}, retrying an
    * unreachable server within it. Fails only when Kubernetes is required; otherwise warns and degrades.
@@ -139,13 +143,17 @@ public final class KubernetesIntegration {
 
   private Future<PodFacts> readFacts(long deadlineNanos, int attempt) {
     return pod.readFacts(Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()))).recover(e -> {
-      boolean retry = e instanceof KubernetesApi.KubernetesCallException k && k.isTransient() && System.nanoTime() < deadlineNanos;
+      long backoffMs = Math.min(250L << attempt, 2000);
+      // An attempt with almost nothing left could only end in "no answer within 0 ms", hiding the real cause.
+      long leftAfterBackoff = deadlineNanos - System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(backoffMs);
+      boolean retry = e instanceof KubernetesApi.KubernetesCallException k && k.isTransient()
+          && leftAfterBackoff >= TimeUnit.MILLISECONDS.toNanos(MIN_START_ATTEMPT_MS);
       if (!retry) {
         return Future.failedFuture(e);
       }
       LOG.info("kubernetes: " + e.getMessage() + "; retrying");
       Promise<PodFacts> next = Promise.promise();
-      vertx.setTimer(Math.min(250L << attempt, 2000), id -> readFacts(deadlineNanos, attempt + 1).onComplete(next));
+      vertx.setTimer(backoffMs, id -> readFacts(deadlineNanos, attempt + 1).onComplete(next));
       return next.future();
     });
   }

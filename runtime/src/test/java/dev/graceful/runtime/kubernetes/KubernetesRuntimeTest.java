@@ -218,6 +218,21 @@ class KubernetesRuntimeTest {
   }
 
   @Test
+  void anApiServerDownAtStartIsReportedAsUnreachableNotAsATimeoutOfZero(Vertx vertx) {
+    cluster.pod(30, GATE);
+    try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
+         KubernetesClient viaProxy = MockCluster.clientAt(api.port())) {
+      api.down();
+      // A 1 s bound on the start-time read (10 x 100 ms): every retry meets a refused connection until it runs out.
+      runtime = runtime(viaProxy, "GRACEFUL_KUBERNETES_TIMEOUT", "100ms").http(DemoRouter::create).build();
+      Throwable failure = Await.failure(runtime.start());
+      String message = failure.getMessage();
+      assertTrue(message.contains("API server unreachable"), message);
+      assertFalse(message.contains("no answer within 0 ms"), message);
+    }
+  }
+
+  @Test
   void forbiddenEventsAndReadinessGateNeitherHangNorFailTheShutdown() {
     cluster.pod(30, GATE);
     runtime = runtime().http(DemoRouter::create).build();
