@@ -5,9 +5,16 @@
 #   admin.{crt,key}              client certificate in system:masters (the test harness)
 #   controller-manager.{crt,key} client certificate for system:kube-controller-manager
 #   sa.{key,pub}                 service-account token signing key pair
-# Usage: pki.sh DIR
+# With a real node (e2e/realnode), also: the API server's bridge address and the kubernetes Service's ClusterIP in
+# its certificate, and
+#   node.{crt,key}               client certificate for the kubelet (system:node:NODE_NAME in system:nodes)
+#   kube-proxy.{crt,key}         client certificate for system:kube-proxy
+# Usage: pki.sh DIR [API_IP SERVICE_IP NODE_NAME]
 set -euo pipefail
 dir="$1"
+api_ip="${2:-}"; service_ip="${3:-}"; node_name="${4:-}"
+extra_sans=""
+[ -z "$api_ip" ] || extra_sans=",IP:$api_ip,IP:$service_ip"
 mkdir -p "$dir"
 cd "$dir"
 [ -f sa.pub ] && exit 0   # already there
@@ -25,13 +32,21 @@ sign() { # sign NAME SUBJECT EXTENSIONS
 sign apiserver "/CN=kube-apiserver" "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+subjectAltName=IP:127.0.0.1$extra_sans,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
 sign admin "/O=system:masters/CN=graceful-e2e-admin" "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth"
 sign controller-manager "/CN=system:kube-controller-manager" "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth"
+if [ -n "$node_name" ]; then
+  sign node "/O=system:nodes/CN=system:node:$node_name" "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth"
+  sign kube-proxy "/CN=system:kube-proxy" "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth"
+fi
 openssl genrsa -out sa.key 2048 2>/dev/null
 openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
 echo "pki ready in $dir"

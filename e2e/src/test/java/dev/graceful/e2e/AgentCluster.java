@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -43,7 +42,7 @@ public final class AgentCluster implements TestCluster {
   /** Builds what is missing (binaries), starts the control plane and the node agent. */
   public static AgentCluster start() throws IOException, InterruptedException {
     E2eEnvironment.assumeControlPlane();
-    Path bin = buildBinaries();
+    Path bin = E2eEnvironment.buildBinaries("controlplane");
     Path work = Files.createTempDirectory("graceful-e2e-");
     ControlPlane cp = ControlPlane.start(bin, work);
     KubernetesClient admin = cp.adminClient();
@@ -71,6 +70,11 @@ public final class AgentCluster implements TestCluster {
 
   @Override
   public ImageRef image(Image image) throws IOException, InterruptedException {
+    return buildWithPodman(image);
+  }
+
+  /** Builds one of the scenarios' images with podman (each script skips what is up to date). */
+  static ImageRef buildWithPodman(Image image) throws IOException, InterruptedException {
     ImageRef ref = switch (image) {
       case RUNTIME -> new ImageRef("localhost/graceful-runtime", "e2e");
       case NAIVE -> new ImageRef("localhost/naive-vertx", "e2e");
@@ -81,7 +85,7 @@ public final class AgentCluster implements TestCluster {
       case RUNTIME -> E2eEnvironment.script("e2e/podman/build-image.sh", name);
       case NAIVE -> E2eEnvironment.script("e2e/podman/build-naive-image.sh", name);
       case UNCHANGED_APP -> {
-        ImageRef runtime = image(Image.RUNTIME);
+        ImageRef runtime = buildWithPodman(Image.RUNTIME);
         E2eEnvironment.script("e2e/podman/build-unchanged-app-image.sh", name, runtime.repository() + ":" + runtime.tag());
       }
     }
@@ -160,19 +164,6 @@ public final class AgentCluster implements TestCluster {
         agent.apiServerDown(false);
       }
     });
-  }
-
-  /** Builds the binaries unless present (minutes on a cold cache); the script prints only the bin directory. */
-  private static Path buildBinaries() throws IOException, InterruptedException {
-    Process p = new ProcessBuilder("bash", "e2e/controlplane/build-binaries.sh")
-        .directory(E2eEnvironment.REPO.toFile())
-        .redirectError(ProcessBuilder.Redirect.INHERIT)
-        .start();
-    String out = new String(p.getInputStream().readAllBytes()).trim();
-    if (!p.waitFor(60, TimeUnit.MINUTES) || p.exitValue() != 0) {
-      throw new IllegalStateException("e2e/controlplane/build-binaries.sh failed");
-    }
-    return Path.of(out);
   }
 
   /** What a person would look at when a scenario fails: workloads, pods, recent events, component logs. */

@@ -20,13 +20,45 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * etcd, kube-apiserver and kube-controller-manager on loopback, with generated certificates, service-account
- * keys and RBAC authorization on. Built by {@code e2e/controlplane/build-binaries.sh}; stopped and cleaned up by
+ * etcd, kube-apiserver and kube-controller-manager, with generated certificates, service-account keys and RBAC
+ * authorization on: on loopback for the node agent, or on a bridge address for a real node
+ * ({@link Network#realNode}). Built by {@code e2e/controlplane/build-binaries.sh}; stopped and cleaned up by
  * {@link #close()}, and by a JVM shutdown hook should a test run die.
  */
 final class ControlPlane implements AutoCloseable {
 
+  /**
+   * Where the API server listens and which addresses Services get.
+   *
+   * @param address     the API server's bind and advertise address
+   * @param serviceCidr the ClusterIP range
+   * @param nodeName    a real node's name, for its client certificates (kubelet, kube-proxy), or null for none
+   */
+  record Network(String address, String serviceCidr, String nodeName) {
+
+    /** Loopback only; the {@code kubernetes} Service is left without endpoints (pods get the API from the agent). */
+    static Network loopback() {
+      return new Network("127.0.0.1", "10.96.0.0/16", null);
+    }
+
+    /** The API server on a bridge address that pods reach through the {@code kubernetes} Service. */
+    static Network realNode(String address, String serviceCidr, String nodeName) {
+      return new Network(address, serviceCidr, nodeName);
+    }
+
+    boolean loopbackOnly() {
+      return nodeName == null;
+    }
+
+    /** The first address of the Service range: the {@code kubernetes} Service's ClusterIP. */
+    String kubernetesServiceIp() {
+      String base = serviceCidr.substring(0, serviceCidr.indexOf('/'));
+      return base.substring(0, base.lastIndexOf('.')) + ".1";
+    }
+  }
+
   private final Path work;
+  private final Network network;
   private final List<Process> processes = new ArrayList<>();
   private List<String> apiServerCommand;
   private Process apiServer;
@@ -35,8 +67,9 @@ final class ControlPlane implements AutoCloseable {
   final Path pki;
   final Path adminKubeconfig;
 
-  private ControlPlane(Path work) {
+  private ControlPlane(Path work, Network network) {
     this.work = work;
+    this.network = network;
     this.pki = work.resolve("pki");
     this.apiPort = freePort();
     this.adminKubeconfig = work.resolve("admin.kubeconfig");
@@ -44,7 +77,11 @@ final class ControlPlane implements AutoCloseable {
   }
 
   static ControlPlane start(Path bin, Path work) throws IOException, InterruptedException {
-    ControlPlane cp = new ControlPlane(work);
+    return start(bin, work, Network.loopback());
+  }
+
+  static ControlPlane start(Path bin, Path work, Network network) throws IOException, InterruptedException {
+    ControlPlane cp = new ControlPlane(work, network);
     try {
       cp.boot(bin);
       return cp;
@@ -56,7 +93,11 @@ final class ControlPlane implements AutoCloseable {
 
   private void boot(Path bin) throws IOException, InterruptedException {
     Files.createDirectories(work.resolve("logs"));
-    run(List.of("bash", E2eEnvironment.REPO.resolve("e2e/controlplane/pki.sh").toString(), pki.toString()));
+    List<String> pkiCommand = new ArrayList<>(List.of("bash", E2eEnvironment.REPO.resolve("e2e/controlplane/pki.sh").toString(), pki.toString()));
+    if (!network.loopbackOnly()) {
+      pkiCommand.addAll(List.of(network.address(), network.kubernetesServiceIp(), network.nodeName()));
+    }
+    run(pkiCommand);
     int etcdClient = freePort();
     int etcdPeer = freePort();
     String etcdUrl = "http://127.0.0.1:" + etcdClient;
@@ -67,22 +108,27 @@ final class ControlPlane implements AutoCloseable {
         "--initial-cluster=e2e=http://127.0.0.1:" + etcdPeer, "--unsafe-no-fsync", "--log-level=warn"));
     awaitHttp(etcdUrl + "/health", Duration.ofSeconds(30));
 
-    apiServerCommand = List.of(bin.resolve("kube-apiserver").toString(),
+    List<String> apiServer = new ArrayList<>(List.of(bin.resolve("kube-apiserver").toString(),
         "--etcd-servers=" + etcdUrl,
-        "--bind-address=127.0.0.1", "--secure-port=" + apiPort, "--advertise-address=127.0.0.1",
+        "--bind-address=" + network.address(), "--secure-port=" + apiPort, "--advertise-address=" + network.address(),
         "--tls-cert-file=" + pki.resolve("apiserver.crt"), "--tls-private-key-file=" + pki.resolve("apiserver.key"),
         "--client-ca-file=" + pki.resolve("ca.crt"),
-        "--authorization-mode=RBAC",
         "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
         "--service-account-key-file=" + pki.resolve("sa.pub"),
         "--service-account-signing-key-file=" + pki.resolve("sa.key"),
         "--api-audiences=https://kubernetes.default.svc.cluster.local",
-        "--service-cluster-ip-range=10.96.0.0/16",
-        // The "kubernetes" Service cannot point at a loopback address; pods get the API's address from the agent.
-        "--endpoint-reconciler-type=none",
+        "--service-cluster-ip-range=" + network.serviceCidr(),
         "--enable-priority-and-fairness=false",
-        "--profiling=false");
-    apiServer = spawn("kube-apiserver", apiServerCommand);
+        "--profiling=false"));
+    if (network.loopbackOnly()) {
+      // The "kubernetes" Service cannot point at a loopback address; pods get the API's address from the agent.
+      apiServer.addAll(List.of("--authorization-mode=RBAC", "--endpoint-reconciler-type=none"));
+    } else {
+      // A real kubelet: the Node authorizer lets it read what its own pods need (their secrets, tokens, config maps).
+      apiServer.addAll(List.of("--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction"));
+    }
+    apiServerCommand = List.copyOf(apiServer);
+    this.apiServer = spawn("kube-apiserver", apiServerCommand);
     writeKubeconfig(adminKubeconfig, "admin");
     writeKubeconfig(work.resolve("controller-manager.kubeconfig"), "controller-manager");
     awaitApiServer();
@@ -143,10 +189,11 @@ final class ControlPlane implements AutoCloseable {
   }
 
   String url() {
-    return "https://127.0.0.1:" + apiPort;
+    return "https://" + network.address() + ":" + apiPort;
   }
 
-  private void writeKubeconfig(Path file, String user) throws IOException {
+  /** Writes a kubeconfig for one of the identities pki.sh made (admin, controller-manager, node, kube-proxy). */
+  void writeKubeconfig(Path file, String user) throws IOException {
     Files.writeString(file, """
         apiVersion: v1
         kind: Config

@@ -81,6 +81,22 @@ public final class E2eEnvironment {
     return out.toString();
   }
 
+  /**
+   * Builds the pinned Kubernetes binaries unless present (minutes on a cold cache): {@code controlplane} or
+   * {@code node}; the script prints only the bin directory.
+   */
+  public static Path buildBinaries(String component) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("bash", "e2e/controlplane/build-binaries.sh", component)
+        .directory(REPO.toFile())
+        .redirectError(ProcessBuilder.Redirect.INHERIT)
+        .start();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    if (!p.waitFor(60, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      throw new IllegalStateException("e2e/controlplane/build-binaries.sh " + component + " failed");
+    }
+    return Path.of(out);
+  }
+
   private static boolean onPath(String command) {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
       if (Files.isExecutable(Path.of(dir, command))) {

@@ -293,6 +293,12 @@ public final class K3sCluster implements TestCluster {
     return Optional.empty();
   }
 
+  /** A real kubelet: see {@link TestCluster#readinessGateActsWhileTerminating()}. */
+  @Override
+  public boolean readinessGateActsWhileTerminating() {
+    return false;
+  }
+
   @Override
   public String describe() {
     StringBuilder out = new StringBuilder("--- k3s state\n");

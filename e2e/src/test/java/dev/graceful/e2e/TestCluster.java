@@ -15,8 +15,9 @@ import java.util.function.BooleanSupplier;
 
 /**
  * What the end-to-end scenarios need from a Kubernetes cluster, so they are written once and run on each
- * implementation: the project's own control plane with the node agent ({@link AgentCluster}), or k3s through
- * Testcontainers ({@link K3sCluster}).
+ * implementation: the project's own control plane with the node agent ({@link AgentCluster}), the same control
+ * plane with a real kubelet, containerd and kube-proxy ({@link RealNodeCluster}), or k3s through Testcontainers
+ * ({@link K3sCluster}).
  */
 public interface TestCluster extends AutoCloseable {
 
@@ -34,10 +35,15 @@ public interface TestCluster extends AutoCloseable {
   record ImageRef(String repository, String tag) {
   }
 
-  /** A Service made reachable from the test on loopback, as kube-proxy would route it. */
+  /** A Service made reachable from the test, on loopback or on its ClusterIP, as kube-proxy would route it. */
   interface ServiceAccess extends AutoCloseable {
 
-    /** Service port name to the local port that reaches it. */
+    /** The address the test connects to: loopback, or the Service's ClusterIP where kube-proxy programs it. */
+    default String host() {
+      return "127.0.0.1";
+    }
+
+    /** Service port name to the port on {@link #host()} that reaches it. */
     Map<String, Integer> ports();
 
     /** How many endpoints new connections are sent to right now. */
@@ -88,6 +94,26 @@ public interface TestCluster extends AutoCloseable {
 
   /** What a person would look at when a scenario fails. */
   String describe();
+
+  /**
+   * Whether a readiness gate set False after SIGTERM changes the pod's Ready condition at once. The node agent
+   * recomputes Ready on every status change. A real kubelet (1.36) does not while it stops the container:
+   * {@code SyncTerminatingPod} writes the status once, before {@code killPod} sends SIGTERM, and the pod worker is busy
+   * until the container is gone; only a failing readiness probe ({@code SetContainerReadiness}) turns Ready False.
+   */
+  default boolean readinessGateActsWhileTerminating() {
+    return true;
+  }
+
+  /** Helm values this cluster sets on every release (resource limits a real node enforces, say). */
+  default Map<String, Object> chartValues() {
+    return Map.of();
+  }
+
+  /** Per-pod measurements only this cluster's parts can make, printed as {@code [figures]} lines at the end. */
+  default Map<String, String> nodeFigures() {
+    return Map.of();
+  }
 
   /** The pods of a Helm release. */
   default List<Pod> pods(String namespace, String release) {

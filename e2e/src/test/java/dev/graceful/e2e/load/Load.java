@@ -83,7 +83,12 @@ public final class Load {
    * fails with the status and body otherwise.
    */
   public static Future<?> delay(HttpClient client, int port, int ms) {
-    return client.request(HttpMethod.GET, port, "127.0.0.1", "/delay?ms=" + ms)
+    return delay(client, "127.0.0.1", port, ms);
+  }
+
+  /** As {@link #delay(HttpClient, int, int)} on {@code host} (a ClusterIP on a real node). */
+  public static Future<?> delay(HttpClient client, String host, int port, int ms) {
+    return client.request(HttpMethod.GET, port, host, "/delay?ms=" + ms)
         .compose(req -> req.send())
         .compose(resp -> resp.body().compose(body -> resp.statusCode() == 200 && body.toString().equals("delayed " + ms + " ms\n")
             ? Future.succeededFuture() : Future.failedFuture("HTTP " + resp.statusCode() + " " + body)));

@@ -41,27 +41,27 @@ public final class ToolLoad {
    * wrk with a 10 s response timeout instead of its 2 s default: on a starved 2-core machine a slow answer is not a
    * dropped request, and a request the server really lost still times out (ghz's default is 20 s, the others wait).
    */
-  public static ToolLoad wrk(int port, Duration duration) throws IOException {
+  public static ToolLoad wrk(String host, int port, Duration duration) throws IOException {
     return new ToolLoad("wrk HTTP/1.1 keep-alive", List.of("wrk", "-t2", "-c8", "--timeout", "10s", "-d" + duration.toSeconds() + "s",
-        "http://127.0.0.1:" + port + "/delay?ms=10"), duration);
+        "http://" + host + ":" + port + "/delay?ms=10"), duration);
   }
 
-  public static ToolLoad h2load(int port, Duration duration) throws IOException {
+  public static ToolLoad h2load(String host, int port, Duration duration) throws IOException {
     return new ToolLoad("h2load HTTP/2", List.of("h2load", "-c2", "-m4", "-D", String.valueOf(duration.toSeconds()),
-        "http://127.0.0.1:" + port + "/delay?ms=10"), duration);
+        "http://" + host + ":" + port + "/delay?ms=10"), duration);
   }
 
   /**
    * ghz paced to cover the duration: a call count at a fixed rate rather than {@code -z}, which cancels the calls in
    * flight when the window ends and reports them as Unavailable.
    */
-  public static ToolLoad ghz(String ghz, int port, Duration duration) throws IOException {
+  public static ToolLoad ghz(String ghz, String host, int port, Duration duration) throws IOException {
     int rps = 150;
     // The proto rather than reflection: the naive contender serves no reflection.
     String proto = dev.graceful.e2e.E2eEnvironment.REPO.resolve("runtime/src/main/proto/graceful/demo/v1/demo.proto").toString();
     return new ToolLoad("ghz gRPC unary", List.of(ghz, "--insecure", "--proto", proto, "--call", "graceful.demo.v1.Demo/Delay",
         "-d", "{\"delay_ms\":10}", "-c", "4", "--rps", String.valueOf(rps), "-n", String.valueOf(rps * duration.toSeconds()),
-        "127.0.0.1:" + port), duration);
+        host + ":" + port), duration);
   }
 
   /** Waits (bounded by the duration plus a minute) for the tool to finish and reads its counts. */

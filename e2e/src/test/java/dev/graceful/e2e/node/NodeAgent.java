@@ -1,6 +1,5 @@
 package dev.graceful.e2e.node;
 
-import io.fabric8.kubernetes.api.model.BindingBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -145,15 +144,7 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   private void bind(Pod pod) {
-    try {
-      client.bindings().inNamespace(pod.getMetadata().getNamespace()).resource(new BindingBuilder()
-          .withNewMetadata().withName(pod.getMetadata().getName()).withNamespace(pod.getMetadata().getNamespace()).endMetadata()
-          .withNewTarget().withKind("Node").withApiVersion("v1").withName(settings.nodeName()).endTarget()
-          .build()).create();
-    } catch (RuntimeException e) {
-      // Already bound (an older event), or the pod is gone.
-      LOG.fine("bind " + pod.getMetadata().getName() + ": " + e.getMessage());
-    }
+    PodBinder.bind(client, pod, settings.nodeName());
   }
 
   /**

@@ -1,0 +1,119 @@
+package dev.graceful.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graceful.e2e.load.Load;
+import dev.graceful.e2e.node.PodTimeline;
+import dev.graceful.runtime.demo.grpc.DelayRequest;
+import dev.graceful.runtime.demo.grpc.DemoGrpcClient;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.vertx.core.json.JsonObject;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scenarios on a real node: the project's control plane with a real kubelet, containerd, CNI bridge network and
+ * kube-proxy ({@link RealNodeCluster}), plus one only a real node can run. Needs root and a few kernel features;
+ * elsewhere skipped with one line.
+ */
+class RealNodeIT extends ClusterScenarios {
+
+  @Override
+  TestCluster startCluster() throws Exception {
+    return RealNodeCluster.start();
+  }
+
+  /**
+   * The chart's readiness probe, the container held at its 1-CPU limit by a gRPC load (the kernel throttles it), and
+   * a deletion with {@code --grace-period=5} while a 3 s HTTP request is in flight: the request is answered, the
+   * container exits 0 inside the 5 s, and the kubelet never needs its SIGKILL.
+   */
+  @Test
+  @Order(11)
+  void aPodAtItsCpuLimitUnderLoadFinishesItsRequestWithinAFiveSecondGracePeriod() throws Exception {
+    RealNodeCluster node = (RealNodeCluster) testCluster();
+    install("cpu", runtimeImage, false, 1);
+    await(() -> pods("cpu").size() == 1 && ready(pods("cpu").get(0)), Duration.ofSeconds(120), "1 ready pod");
+    Pod pod = pods("cpu").get(0);
+    String name = pod.getMetadata().getName();
+    assertEquals("100000", node.containerCgroupFile(pod, "cpu", "cpu.cfs_quota_us"), "1 CPU: 100 ms per 100 ms period");
+    assertEquals(String.valueOf(512L << 20), node.containerCgroupFile(pod, "memory", "memory.limit_in_bytes"));
+    InetSocketAddress app = node.reach(pod, 8080);
+    InetSocketAddress grpcPort = node.reach(pod, 9090);
+    InetSocketAddress management = node.reach(pod, 9000);
+    Vertx vertx = Vertx.vertx();
+    // HTTP/1.1: Java 17's client upgrades plain http to h2c and then fails a stream that a graceful GOAWAY spares.
+    HttpClient jdk = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    try {
+      DemoGrpcClient demo = DemoGrpcClient.create(GrpcClient.client(vertx),
+          SocketAddress.inetSocketAddress(grpcPort.getPort(), grpcPort.getHostString()));
+      long throttledBefore = throttled(node, pod);
+      Load load = Load.start("gRPC unary at the CPU limit", 16, 2_000_000, () -> demo.delay(DelayRequest.newBuilder().setDelayMs(0).build()));
+      await(() -> throttled(node, pod) > throttledBefore + 20, Duration.ofSeconds(30), "the kernel to throttle the container at its CPU limit");
+      CompletableFuture<HttpResponse<String>> slow = jdk.sendAsync(HttpRequest.newBuilder(
+          URI.create("http://" + app.getHostString() + ":" + app.getPort() + "/delay?ms=3000")).timeout(Duration.ofSeconds(15)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      // The load is gRPC, so the HTTP server's in-flight gauge counts exactly the slow request.
+      await(() -> metrics(jdk, management).contains("graceful_requests_in_flight{kind=\"http\",server=\"http\"} 1.0"),
+          Duration.ofSeconds(20), "the 3 s request to be in flight");
+      long throttledPeriods = throttled(node, pod) - throttledBefore;
+      boolean readyAtDeletion = ready(node.admin().pods().inNamespace("default").withName(name).get());
+      Instant deleted = Instant.now();
+      node.admin().pods().inNamespace("default").withName(name).withGracePeriod(5).delete();
+      HttpResponse<String> answer = slow.get(15, TimeUnit.SECONDS);
+      assertEquals(200, answer.statusCode(), answer.body());
+      assertEquals("delayed 3000 ms", answer.body().trim());
+      await(() -> node.terminated().stream().anyMatch(t -> t.pod().endsWith("/" + name)), Duration.ofSeconds(20), "the pod to go");
+      load.stop();
+      figure("CPU limit, --grace-period=5, 3 s request: CFS periods throttled during the load", String.valueOf(throttledPeriods));
+      PodTimeline t = node.terminated().stream().filter(x -> x.pod().endsWith("/" + name)).findFirst().orElseThrow();
+      Duration exited = Duration.between(deleted, t.exited());
+      figure("CPU limit, --grace-period=5, 3 s request: container exited after deletion", exited.toMillis() + " ms");
+      figure("CPU limit, --grace-period=5, 3 s request: load during it", load.toString());
+      figure("CPU limit, --grace-period=5, 3 s request: Ready by the chart's probe at deletion", String.valueOf(readyAtDeletion));
+      assertFalse(t.killed(), "the kubelet needed SIGKILL:\n" + t.logs());
+      assertEquals(0, t.exitCode(), t.logs());
+      assertTrue(exited.toMillis() <= 5000, "the container outlived its 5 s grace period: " + exited.toMillis() + " ms");
+      JsonObject summary = summary(t);
+      assertEquals("deletionTimestamp", summary.getJsonObject("phases").getJsonObject("deadline").getString("source"), summary.encode());
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+      uninstall("cpu");
+    }
+  }
+
+  private static long throttled(RealNodeCluster node, Pod pod) {
+    try {
+      return node.containerCgroupFile(pod, "cpu", "cpu.stat").lines().filter(l -> l.startsWith("nr_throttled "))
+          .mapToLong(l -> Long.parseLong(l.substring("nr_throttled ".length()))).findFirst().orElse(0);
+    } catch (java.io.IOException e) {
+      return -1;
+    }
+  }
+
+  private static String metrics(HttpClient jdk, InetSocketAddress management) {
+    try {
+      return jdk.send(HttpRequest.newBuilder(URI.create("http://" + management.getHostString() + ":" + management.getPort() + "/metrics"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    } catch (java.io.IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
+  }
+}
