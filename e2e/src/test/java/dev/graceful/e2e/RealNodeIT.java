@@ -63,7 +63,7 @@ class RealNodeIT extends ClusterScenarios {
           SocketAddress.inetSocketAddress(grpcPort.getPort(), grpcPort.getHostString()));
       long throttledBefore = throttled(node, pod);
       Load load = Load.start("gRPC unary at the CPU limit", 16, 2_000_000, () -> demo.delay(DelayRequest.newBuilder().setDelayMs(0).build()));
-      await(() -> throttled(node, pod) > throttledBefore + 20, Duration.ofSeconds(30), "the kernel to throttle the container at its CPU limit");
+      await(() -> throttled(node, pod) > throttledBefore + 5, Duration.ofSeconds(30), "the kernel to throttle the container at its CPU limit");
       CompletableFuture<HttpResponse<String>> slow = jdk.sendAsync(HttpRequest.newBuilder(
           URI.create("http://" + app.getHostString() + ":" + app.getPort() + "/delay?ms=3000")).timeout(Duration.ofSeconds(15)).build(),
           HttpResponse.BodyHandlers.ofString());
