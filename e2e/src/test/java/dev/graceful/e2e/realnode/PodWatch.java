@@ -69,6 +69,8 @@ public final class PodWatch implements AutoCloseable {
     volatile Instant notReady;
     volatile Instant notServing;
     volatile boolean listedReady;
+    volatile boolean addressReused;
+    final long seq = SEQUENCE.incrementAndGet();
     volatile Instant leftSlices;
     volatile Instant routed;
     volatile Instant unrouted;
@@ -83,6 +85,7 @@ public final class PodWatch implements AutoCloseable {
     }
   }
 
+  private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong();
   private final KubernetesClient client;
   private final NodeDaemons.Settings node;
   private final Path kept;
@@ -278,7 +281,12 @@ public final class PodWatch implements AutoCloseable {
           Set<String> routed = ProxyRules.routedAddresses();
           Instant now = Instant.now();
           for (Track t : byUid.values()) {
-            if (t.ip == null) {
+            if (t.ip == null || t.addressReused) {
+              continue;
+            }
+            // host-local hands a released address to a later pod: from then on the rules say nothing about this one.
+            if (byUid.values().stream().anyMatch(o -> o.seq > t.seq && t.ip.equals(o.ip))) {
+              t.addressReused = t.unrouted == null;
               continue;
             }
             if (routed.contains(t.ip) && t.routed == null) {
@@ -424,7 +432,8 @@ public final class PodWatch implements AutoCloseable {
       Integer code = container.map(exitCodes::get).orElse(null);
       out.put("real node pod " + t.key + " (ms after deletion)", "SIGTERM " + since(t.deleted, t.sigterm)
           + ", ready=false " + since(t.deleted, t.notReady) + ", serving=false " + since(t.deleted, t.notServing)
-          + ", out of the slices " + since(t.deleted, t.leftSlices) + ", kube-proxy stopped routing " + since(t.deleted, t.unrouted) + ", exit " + since(t.deleted, exited)
+          + ", out of the slices " + since(t.deleted, t.leftSlices) + ", kube-proxy stopped routing "
+          + (t.addressReused ? "? (address given to a new pod first)" : since(t.deleted, t.unrouted)) + ", exit " + since(t.deleted, exited)
           + " (status " + code + (Integer.valueOf(137).equals(code) ? ", SIGKILL" : ", no SIGKILL") + ")");
     }
     return out;
