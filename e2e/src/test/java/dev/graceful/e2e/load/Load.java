@@ -2,13 +2,19 @@ package dev.graceful.e2e.load;
 
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 
 import io.vertx.core.Future;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,17 +22,30 @@ import java.util.function.Supplier;
 
 /**
  * A closed-loop load: each worker sends its next call as soon as the previous one ends, until stopped or until the
- * call budget is spent. Counts successes and failures (any error, non-2xx or non-OK status) per second.
+ * call budget is spent. Every call is counted once: ok (a good answer), failed (any error, non-2xx or non-OK status,
+ * or no answer within {@link #CALL_TIMEOUT}), or unfinished (still open when {@link #stop()} gave up waiting), so
+ * {@code ok + failed + unfinished = issued}; unfinished calls count as failed in {@link #failed()}.
  */
 public final class Load {
 
+  /** Each call's bound: a call with no answer by then is failed, and its worker goes on with the next one. */
+  public static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
+  private static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "load-call-timeouts");
+    t.setDaemon(true);
+    return t;
+  });
+
   private final String name;
   private final long maxCalls;
+  private final Duration callTimeout;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicLong ok = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong timedOut = new AtomicLong();
   private final AtomicLong issued = new AtomicLong();
   private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile long unfinished;
   private final List<String> errors = new CopyOnWriteArrayList<>();
   private final Map<Long, long[]> perSecond = new ConcurrentHashMap<>();
   private long startMillis;
@@ -35,7 +54,12 @@ public final class Load {
    * @param call one call; succeeds for a good answer, fails with the reason otherwise
    */
   public static Load start(String name, int workers, long maxCalls, Supplier<Future<?>> call) {
-    Load load = new Load(name, maxCalls);
+    return start(name, workers, maxCalls, CALL_TIMEOUT, call);
+  }
+
+  /** As {@link #start(String, int, long, Supplier)} with another bound on each call. */
+  public static Load start(String name, int workers, long maxCalls, Duration callTimeout, Supplier<Future<?>> call) {
+    Load load = new Load(name, maxCalls, callTimeout);
     load.startMillis = System.currentTimeMillis();
     for (int i = 0; i < workers; i++) {
       load.loop(call);
@@ -43,16 +67,29 @@ public final class Load {
     return load;
   }
 
-  private Load(String name, long maxCalls) {
+  private Load(String name, long maxCalls, Duration callTimeout) {
     this.name = name;
     this.maxCalls = maxCalls;
+    this.callTimeout = callTimeout;
   }
 
   private void loop(Supplier<Future<?>> call) {
-    if (!running.get() || issued.incrementAndGet() > maxCalls) {
+    if (!running.get()) {
+      return;
+    }
+    if (issued.incrementAndGet() > maxCalls) {
+      issued.decrementAndGet();
       return;
     }
     inFlight.incrementAndGet();
+    AtomicBoolean settled = new AtomicBoolean();
+    ScheduledFuture<?> timer = TIMERS.schedule(() -> {
+      if (settled.compareAndSet(false, true)) {
+        timedOut.incrementAndGet();
+        count(false, "no answer within " + callTimeout.toMillis() + " ms");
+        loop(call);
+      }
+    }, callTimeout.toMillis(), TimeUnit.MILLISECONDS);
     Future<?> f;
     try {
       f = call.get();
@@ -60,22 +97,29 @@ public final class Load {
       f = Future.failedFuture(e);
     }
     f.onComplete(ar -> {
-      inFlight.decrementAndGet();
-      long second = (System.currentTimeMillis() - startMillis) / 1000;
-      long[] bucket = perSecond.computeIfAbsent(second, s -> new long[2]);
-      synchronized (bucket) {
-        bucket[ar.succeeded() ? 0 : 1]++;
+      if (settled.compareAndSet(false, true)) {
+        timer.cancel(false);
+        count(ar.succeeded(), ar.succeeded() ? null : String.valueOf(ar.cause()));
+        loop(call);
       }
-      if (ar.succeeded()) {
-        ok.incrementAndGet();
-      } else {
-        failed.incrementAndGet();
-        if (errors.size() < 20) {
-          errors.add(String.valueOf(ar.cause()));
-        }
-      }
-      loop(call);
     });
+  }
+
+  private void count(boolean success, String error) {
+    long second = (System.currentTimeMillis() - startMillis) / 1000;
+    long[] bucket = perSecond.computeIfAbsent(second, s -> new long[2]);
+    synchronized (bucket) {
+      bucket[success ? 0 : 1]++;
+    }
+    if (success) {
+      ok.incrementAndGet();
+    } else {
+      failed.incrementAndGet();
+      if (errors.size() < 20) {
+        errors.add(error);
+      }
+    }
+    inFlight.decrementAndGet();
   }
 
   /**
@@ -88,28 +132,57 @@ public final class Load {
 
   /** As {@link #delay(HttpClient, int, int)} on {@code host} (a ClusterIP on a real node). */
   public static Future<?> delay(HttpClient client, String host, int port, int ms) {
-    return client.request(HttpMethod.GET, port, host, "/delay?ms=" + ms)
+    return delay(client, host, port, ms, CALL_TIMEOUT);
+  }
+
+  /**
+   * As {@link #delay(HttpClient, String, int, int)}, the request reset after {@code timeout} without data, so a call
+   * that never gets an answer frees its pooled connection (HTTP/1.1) or stream (HTTP/2) instead of holding it.
+   */
+  public static Future<?> delay(HttpClient client, String host, int port, int ms, Duration timeout) {
+    return client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(host).setPort(port)
+            .setURI("/delay?ms=" + ms).setIdleTimeout(timeout.toMillis()))
         .compose(req -> req.send())
         .compose(resp -> resp.body().compose(body -> resp.statusCode() == 200 && body.toString().equals("delayed " + ms + " ms\n")
             ? Future.succeededFuture() : Future.failedFuture("HTTP " + resp.statusCode() + " " + body)));
   }
 
-  /** Stops sending; waits (bounded) for the calls in flight. */
+  /**
+   * Stops sending; waits for the calls in flight, each at most its timeout plus a second. Calls still open then are
+   * unfinished.
+   */
   public Load stop() throws InterruptedException {
     running.set(false);
-    long deadline = System.nanoTime() + 30_000_000_000L;
+    long deadline = System.nanoTime() + callTimeout.plusSeconds(1).toNanos();
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
+    unfinished = inFlight.get();
     return this;
+  }
+
+  /** Calls sent. */
+  public long issued() {
+    return issued.get();
   }
 
   public long ok() {
     return ok.get();
   }
 
+  /** Calls that did not succeed: errors, bad answers, timeouts, and those unfinished at {@link #stop()}. */
   public long failed() {
-    return failed.get();
+    return failed.get() + unfinished;
+  }
+
+  /** Calls that got no answer within the call timeout (part of {@link #failed()}). */
+  public long timedOut() {
+    return timedOut.get();
+  }
+
+  /** Calls still open when {@link #stop()} gave up (part of {@link #failed()}). */
+  public long unfinished() {
+    return unfinished;
   }
 
   public List<String> errors() {
@@ -148,7 +221,9 @@ public final class Load {
   @Override
   public String toString() {
     double seconds = Math.max(1, System.currentTimeMillis() - startMillis) / 1000.0;
-    return name + ": " + ok.get() + " ok, " + failed.get() + " failed, " + String.format("%.0f", ok.get() / seconds) + " calls/s"
+    return name + ": " + issued.get() + " issued = " + ok.get() + " ok + " + failed.get() + " failed (" + timedOut.get()
+        + " with no answer within " + callTimeout.toMillis() + " ms) + " + unfinished + " unfinished, "
+        + String.format("%.0f", ok.get() / seconds) + " calls/s"
         + (errors.isEmpty() ? "" : "; first errors: " + errors.subList(0, Math.min(3, errors.size())));
   }
 }
