@@ -370,6 +370,7 @@ abstract class ClusterScenarios {
     await(() -> pods(release).size() == 3 && pods(release).stream().allMatch(ClusterScenarios::ready),
         Duration.ofSeconds(120), "3 ready pods");
     Vertx vertx = Vertx.vertx();
+    List<ToolLoad> started = List.of();
     try (TestCluster.ServiceAccess service = cluster.openService("default", deployment, List.of("http", "grpc"))) {
       Map<String, Integer> ports = service.ports();
       await(() -> service.routableEndpoints() == 3, Duration.ofSeconds(30), "the service to route to 3 endpoints");
@@ -378,6 +379,7 @@ abstract class ClusterScenarios {
       String host = service.host();
       List<ToolLoad> tools = List.of(ToolLoad.wrk(host, ports.get("http"), TOOL_DURATION),
           ToolLoad.h2load(host, ports.get("http"), TOOL_DURATION), ToolLoad.ghz(ghz, host, ports.get("grpc"), TOOL_DURATION));
+      started = tools;
       List<Load> loads = startLoads(vertx, host, ports.get("http"), ports.get("grpc"));
       Instant start = Instant.now();
       for (int round = 1; round <= 2; round++) {
@@ -400,6 +402,7 @@ abstract class ClusterScenarios {
           label + "pod " + t.pod() + " SIGTERM to exit", Duration.between(t.sigterm(), t.exited()).toMillis() + " ms, exit " + t.exitCode()));
       return new Rollouts(loads, tools);
     } finally {
+      started.forEach(ToolLoad::kill); // a no-op for tools that finished; ends them if the scenario failed first
       vertx.close().toCompletionStage().toCompletableFuture().get();
     }
   }

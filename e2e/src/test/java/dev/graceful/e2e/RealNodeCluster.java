@@ -50,9 +50,12 @@ public final class RealNodeCluster implements TestCluster {
   private final Path nodeBin;
   private final Set<String> imported = new HashSet<>();
   private final Thread teardown;
+  /** Held for the whole run: one real node per machine (the bridge, WORK and kube-proxy's chains are shared names). */
+  private final java.nio.channels.FileChannel lock;
 
   private RealNodeCluster(ControlPlane controlPlane, KubernetesClient admin, NodeDaemons daemons, PodBinder binder,
-      PodWatch watch, Path nodeBin, Thread teardown) {
+      PodWatch watch, Path nodeBin, Thread teardown, java.nio.channels.FileChannel lock) {
+    this.lock = lock;
     this.controlPlane = controlPlane;
     this.admin = admin;
     this.daemons = daemons;
@@ -68,13 +71,17 @@ public final class RealNodeCluster implements TestCluster {
       Assumptions.abort("GRACEFUL_E2E=skip");
     }
     E2eEnvironment.assumeControlPlane();
-    hostUp();
-    Path nodeBin = E2eEnvironment.buildBinaries("node");
-    Thread teardown = new Thread(() -> hostDown(nodeBin), "real-node-teardown");
+    java.nio.channels.FileChannel lock = lockOrSkip();
+    // Known once built; until then the teardown does without kube-proxy --cleanup.
+    java.util.concurrent.atomic.AtomicReference<Path> builtNodeBin = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread teardown = new Thread(() -> hostDown(builtNodeBin.get()), "real-node-teardown");
     Runtime.getRuntime().addShutdownHook(teardown);
     ControlPlane cp = null;
     NodeDaemons daemons = null;
     try {
+      hostUp();
+      Path nodeBin = E2eEnvironment.buildBinaries("node");
+      builtNodeBin.set(nodeBin);
       Path bin = E2eEnvironment.buildBinaries("controlplane");
       cp = ControlPlane.start(bin, WORK.resolve("controlplane"), ControlPlane.Network.realNode(NODE_IP, SERVICE_CIDR, NODE));
       Path kubeletConfig = WORK.resolve("kubelet.kubeconfig");
@@ -110,7 +117,12 @@ public final class RealNodeCluster implements TestCluster {
       }, Duration.ofSeconds(60), "kube-proxy to route the kubernetes Service to " + NODE_IP);
       PodBinder binder = PodBinder.start(admin, NODE);
       PodWatch watch = new PodWatch(admin, settings).start();
-      return new RealNodeCluster(cp, admin, daemons, binder, watch, nodeBin, teardown);
+      return new RealNodeCluster(cp, admin, daemons, binder, watch, nodeBin, teardown, lock);
+    } catch (org.opentest4j.TestAbortedException skipped) {
+      hostDown(builtNodeBin.get());
+      Runtime.getRuntime().removeShutdownHook(teardown);
+      lock.close();
+      throw skipped;
     } catch (Exception | AssertionError e) {
       String logs = daemons == null ? "" : daemons.logs();
       if (daemons != null) {
@@ -119,15 +131,29 @@ public final class RealNodeCluster implements TestCluster {
       if (cp != null) {
         cp.close();
       }
-      hostDown(nodeBin);
+      hostDown(builtNodeBin.get());
       Runtime.getRuntime().removeShutdownHook(teardown);
+      lock.close();
       throw new IllegalStateException("the real node did not start: " + e.getMessage() + logs, e);
     }
   }
 
+  /** Takes the machine-wide lock of real-node runs, or skips when another run holds it. */
+  private static java.nio.channels.FileChannel lockOrSkip() throws IOException {
+    java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(
+        Path.of(System.getProperty("java.io.tmpdir"), "graceful-realnode.lock"),
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+    if (channel.tryLock() == null) {
+      channel.close();
+      System.out.println("[real node] skipped: another real-node run holds " + System.getProperty("java.io.tmpdir") + "/graceful-realnode.lock");
+      Assumptions.abort("real node: another run in progress");
+    }
+    return channel;
+  }
+
   /** Runs host-up.sh: exit 3 means this machine cannot (the class is skipped with its line), anything else fails. */
   private static void hostUp() throws IOException, InterruptedException {
-    Process p = new ProcessBuilder("bash", "e2e/realnode/host-up.sh", WORK.toString(), BRIDGE, NODE_IP + "/16")
+    Process p = new ProcessBuilder("bash", "e2e/realnode/host-up.sh", WORK.toString(), BRIDGE, NODE_IP + "/16", SERVICE_CIDR)
         .directory(E2eEnvironment.REPO.toFile()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     if (!p.waitFor(20, TimeUnit.MINUTES)) {
@@ -149,7 +175,11 @@ public final class RealNodeCluster implements TestCluster {
 
   private static void hostDown(Path nodeBin) {
     try {
-      Process p = new ProcessBuilder("bash", "e2e/realnode/host-down.sh", WORK.toString(), BRIDGE, nodeBin.toString())
+      List<String> command = new ArrayList<>(List.of("bash", "e2e/realnode/host-down.sh", WORK.toString(), BRIDGE));
+      if (nodeBin != null) {
+        command.add(nodeBin.toString());
+      }
+      Process p = new ProcessBuilder(command)
           .directory(E2eEnvironment.REPO.toFile()).redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes());
       p.waitFor(2, TimeUnit.MINUTES);
@@ -329,6 +359,11 @@ public final class RealNodeCluster implements TestCluster {
       Runtime.getRuntime().removeShutdownHook(teardown);
     } catch (IllegalStateException e) {
       // the JVM is already shutting down
+    }
+    try {
+      lock.close();
+    } catch (IOException e) {
+      // released with the process anyway
     }
   }
 }

@@ -56,13 +56,14 @@ class RealNodeIT extends ClusterScenarios {
     InetSocketAddress grpcPort = node.reach(pod, 9090);
     InetSocketAddress management = node.reach(pod, 9000);
     Vertx vertx = Vertx.vertx();
+    Load load = null;
     // HTTP/1.1: Java 17's client upgrades plain http to h2c and then fails a stream that a graceful GOAWAY spares.
     HttpClient jdk = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     try {
       DemoGrpcClient demo = DemoGrpcClient.create(GrpcClient.client(vertx),
           SocketAddress.inetSocketAddress(grpcPort.getPort(), grpcPort.getHostString()));
       long throttledBefore = throttled(node, pod);
-      Load load = Load.start("gRPC unary at the CPU limit", 16, 2_000_000, () -> demo.delay(DelayRequest.newBuilder().setDelayMs(0).build()));
+      load = Load.start("gRPC unary at the CPU limit", 16, 2_000_000, () -> demo.delay(DelayRequest.newBuilder().setDelayMs(0).build()));
       await(() -> throttled(node, pod) > throttledBefore + 5, Duration.ofSeconds(30), "the kernel to throttle the container at its CPU limit");
       CompletableFuture<HttpResponse<String>> slow = jdk.sendAsync(HttpRequest.newBuilder(
           URI.create("http://" + app.getHostString() + ":" + app.getPort() + "/delay?ms=3000")).timeout(Duration.ofSeconds(15)).build(),
@@ -91,6 +92,9 @@ class RealNodeIT extends ClusterScenarios {
       JsonObject summary = summary(t);
       assertEquals("deletionTimestamp", summary.getJsonObject("phases").getJsonObject("deadline").getString("source"), summary.encode());
     } finally {
+      if (load != null) {
+        load.stop();
+      }
       vertx.close().toCompletionStage().toCompletableFuture().get();
       uninstall("cpu");
     }

@@ -46,6 +46,7 @@ public final class Load {
   private final AtomicLong issued = new AtomicLong();
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile long unfinished;
+  private volatile boolean finished;
   private final List<String> errors = new CopyOnWriteArrayList<>();
   private final Map<Long, long[]> perSecond = new ConcurrentHashMap<>();
   private long startMillis;
@@ -77,11 +78,13 @@ public final class Load {
     if (!running.get()) {
       return;
     }
+    // In flight before issued, so stop() never sees a call issued but not yet in flight.
+    inFlight.incrementAndGet();
     if (issued.incrementAndGet() > maxCalls) {
       issued.decrementAndGet();
+      inFlight.decrementAndGet();
       return;
     }
-    inFlight.incrementAndGet();
     AtomicBoolean settled = new AtomicBoolean();
     ScheduledFuture<?> timer = TIMERS.schedule(() -> {
       if (settled.compareAndSet(false, true)) {
@@ -96,21 +99,30 @@ public final class Load {
     } catch (RuntimeException e) {
       f = Future.failedFuture(e);
     }
+    boolean[] returned = new boolean[1];
     f.onComplete(ar -> {
       if (settled.compareAndSet(false, true)) {
         timer.cancel(false);
         count(ar.succeeded(), ar.succeeded() ? null : String.valueOf(ar.cause()));
-        loop(call);
+        if (returned[0]) {
+          loop(call);
+        } else {
+          // Completed before call.get() returned (a call failing at once): the next one goes on another stack.
+          TIMERS.execute(() -> loop(call));
+        }
       }
     });
+    returned[0] = true;
   }
 
-  private void count(boolean success, String error) {
+  /** Counts one settled call; under the load's lock, so stop() takes its snapshot between two counts. */
+  private synchronized void count(boolean success, String error) {
+    if (finished) {
+      return; // settled after stop() gave up on it: already counted as unfinished
+    }
     long second = (System.currentTimeMillis() - startMillis) / 1000;
     long[] bucket = perSecond.computeIfAbsent(second, s -> new long[2]);
-    synchronized (bucket) {
-      bucket[success ? 0 : 1]++;
-    }
+    bucket[success ? 0 : 1]++;
     if (success) {
       ok.incrementAndGet();
     } else {
@@ -152,12 +164,18 @@ public final class Load {
    * unfinished.
    */
   public Load stop() throws InterruptedException {
+    if (finished) {
+      return this;
+    }
     running.set(false);
     long deadline = System.nanoTime() + callTimeout.plusSeconds(1).toNanos();
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
-    unfinished = inFlight.get();
+    synchronized (this) {
+      finished = true;
+      unfinished = inFlight.get();
+    }
     return this;
   }
 
@@ -199,7 +217,7 @@ public final class Load {
     List<long[]> series = new ArrayList<>();
     for (long s = 0; s <= last; s++) {
       long[] bucket = perSecond.getOrDefault(s, new long[2]);
-      synchronized (bucket) {
+      synchronized (this) {
         series.add(new long[] {s, bucket[0], bucket[1]});
       }
     }

@@ -13,8 +13,9 @@ import java.util.regex.Pattern;
  * A standard load tool run for a fixed window: wrk for HTTP/1.1 keep-alive, h2load for HTTP/2 (h2c), ghz for gRPC.
  * Every request is counted once, {@code ok + failed + unfinished = issued}, and unfinished counts as failed:
  * <ul>
- *   <li>wrk, through {@code e2e/load/wrk-count.lua}: issued = requests sent, ok = 2xx/3xx answers, failed = other
- *   answers, unfinished = requests never answered (lost with a connection, or cut by the outer bound);</li>
+ *   <li>wrk, through {@code e2e/load/wrk-count.lua}: issued = requests sent plus failed connects, ok = 2xx/3xx
+ *   answers, failed = other answers and failed connects, unfinished = requests never answered (lost with a
+ *   connection, or cut by the outer bound);</li>
  *   <li>h2load: issued = the larger of its total and its started, ok = succeeded, failed = its failed (errored and timed out included), unfinished =
  *   the rest (streams lost with a connection, refused after GOAWAY, never sent);</li>
  *   <li>ghz: issued = the count asked for, ok = OK responses, failed = other statuses, unfinished = the rest.</li>
@@ -44,6 +45,8 @@ public final class ToolLoad {
     this.requested = requested;
     this.duration = duration;
     this.process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    // A tool must not outlive the test: not after a failed scenario, not after a killed JVM's shutdown hooks.
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "stop-" + name));
     this.output = CompletableFuture.supplyAsync(() -> {
       try {
         return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -96,11 +99,13 @@ public final class ToolLoad {
       if (!count.find()) {
         throw new IllegalStateException(name + " printed no graceful-count line (wrk-count.lua):\n" + out);
       }
-      issued = Long.parseLong(count.group(1));
+      // A connection refused or reset while connecting never reaches request(): wrk's own count, added as failed.
+      long connectErrors = first(out, "Socket errors: connect (\\d+)");
+      issued = Long.parseLong(count.group(1)) + connectErrors;
       long answered = Long.parseLong(count.group(2));
       ok = Long.parseLong(count.group(3));
-      failed = answered - ok;
-      unfinished = issued - answered;
+      failed = answered - ok + connectErrors;
+      unfinished = issued - connectErrors - answered;
     } else if (name.startsWith("ghz")) {
       Matcher status = Pattern.compile("\\[(\\w+)\\]\\s+(\\d+) responses").matcher(out);
       ok = 0;
@@ -136,6 +141,11 @@ public final class ToolLoad {
         || l.contains("status codes") || l.contains("responses") || l.contains("rpc error")).map(String::trim)
         .reduce((a, b) -> a + " | " + b).orElse(out);
     return this;
+  }
+
+  /** Ends the tool now (a scenario that failed before awaiting it). */
+  public void kill() {
+    process.destroyForcibly();
   }
 
   private static long first(String text, String regex) {

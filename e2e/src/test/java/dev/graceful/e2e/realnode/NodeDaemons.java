@@ -85,11 +85,15 @@ public final class NodeDaemons implements AutoCloseable {
           # The kubelet asks for oom_score_adj -998 for the sandbox; a process here may not lower its own
           # (runc then fails with only "can't get final child's PID from pipe: EOF").
           restrict_oom_score_adj = true
+          # The pods' network namespaces under this run's state, not /var/run/netns beside everyone else's.
+          netns_mounts_under_state_dir = true
+        [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
+          Root = "%s"
         [plugins."io.containerd.cri.v1.runtime".cni]
           bin_dirs = ["/usr/lib/cni"]
           conf_dir = "%s"
         """.formatted(w.resolve("containerd-root"), w.resolve("containerd-state"), settings.containerdSocket(),
-        PAUSE_IMAGE, w.resolve("cni")));
+        PAUSE_IMAGE, w.resolve("runc"), w.resolve("cni")));
     spawn("containerd", List.of(bin("containerd"), "--config", w.resolve("containerd.toml").toString()));
     await(() -> Files.exists(settings.containerdSocket()), Duration.ofSeconds(30), "containerd's socket");
   }
@@ -123,7 +127,8 @@ public final class NodeDaemons implements AutoCloseable {
         imageGCLowThresholdPercent: 99
         serializeImagePulls: false
         """.formatted(settings.containerdSocket(), settings.caCertificate(), settings.nodeIp(), settings.podLogs()));
-    List<String> path = List.of("PATH=" + settings.bin() + ":" + System.getenv("PATH"));
+    // TZ=UTC: the kubelet's log times (local time, no zone) are read as UTC.
+    List<String> path = List.of("PATH=" + settings.bin() + ":" + System.getenv("PATH"), "TZ=UTC");
     // -v=2 for "Killing container with a grace period": the moment the kubelet sends SIGTERM.
     spawn("kubelet", List.of(bin("kubelet"), "--config=" + w.resolve("kubelet.yaml"),
         "--kubeconfig=" + settings.kubeletKubeconfig(), "--root-dir=" + w.resolve("kubelet"),
@@ -133,7 +138,8 @@ public final class NodeDaemons implements AutoCloseable {
         "--hostname-override=" + settings.nodeName(), "--proxy-mode=iptables", "--cluster-cidr=" + settings.podSubnet(),
         "--bind-address=" + settings.nodeIp(), "--nodeport-addresses=" + settings.podSubnet(),
         "--iptables-localhost-nodeports=false", "--healthz-bind-address=127.0.0.1:" + freePort(),
-        "--metrics-bind-address=127.0.0.1:" + freePort(), "--conntrack-max-per-core=0", "--oom-score-adj=0"), path);
+        "--metrics-bind-address=127.0.0.1:" + freePort(), "--conntrack-max-per-core=0", "--conntrack-tcp-timeout-established=0", "--conntrack-tcp-timeout-close-wait=0",
+        "--oom-score-adj=0"), path);
   }
 
   /** The kubelet's log, for the SIGTERM times and for a failure's report. */

@@ -65,7 +65,8 @@ public final class PodWatch implements AutoCloseable {
     volatile Instant started;
     volatile Instant ready;
     volatile Instant deleted;
-    volatile Instant sigterm;
+    /** The kubelet's "Killing container" times: a liveness restart's too, so {@link #sigterm()} picks the deletion's. */
+    final List<Instant> kills = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile Instant notReady;
     volatile Instant notServing;
     volatile boolean listedReady;
@@ -78,6 +79,11 @@ public final class PodWatch implements AutoCloseable {
     volatile Integer exitCode;
     volatile boolean gone;
     final List<Path> keptLogs = new ArrayList<>();
+
+    /** The first kill from two seconds before the deletion was seen on (the watch can lag the kubelet a little). */
+    Instant sigterm() {
+      return deleted == null ? null : kills.stream().filter(k -> !k.isBefore(deleted.minusSeconds(2))).findFirst().orElse(null);
+    }
 
     Track(String key, String uid) {
       this.key = key;
@@ -310,8 +316,14 @@ public final class PodWatch implements AutoCloseable {
     if (!Files.isDirectory(node.podLogs())) {
       return;
     }
+    List<Path> found;
     try (Stream<Path> files = Files.walk(node.podLogs(), 3)) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".log")).toList()) {
+      found = files.filter(p -> p.toString().endsWith(".log")).toList();
+    } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
+      return; // the kubelet removed a pod's directory mid-walk: the next poll sees the rest
+    }
+    {
+      for (Path f : found) {
         String podDir = f.getParent().getParent().getFileName().toString();
         String uid = podDir.substring(podDir.lastIndexOf('_') + 1);
         Track t = byUid.get(uid);
@@ -358,7 +370,7 @@ public final class PodWatch implements AutoCloseable {
               + "T" + m.group(3)).toInstant(ZoneOffset.UTC);
           String container = m.group(5);
           byUid.values().stream().filter(t -> t.containerIds.contains(container)).findFirst()
-              .filter(t -> t.sigterm == null).ifPresent(t -> t.sigterm = at);
+              .ifPresent(t -> t.kills.add(at));
         }
       }
     }
@@ -398,7 +410,7 @@ public final class PodWatch implements AutoCloseable {
 
   /** Pods that the kubelet has sent SIGTERM. */
   public Set<String> signalled() {
-    return byUid.values().stream().filter(t -> t.sigterm != null).map(t -> t.key.substring(t.key.indexOf('/') + 1))
+    return byUid.values().stream().filter(t -> t.sigterm() != null).map(t -> t.key.substring(t.key.indexOf('/') + 1))
         .collect(Collectors.toSet());
   }
 
@@ -406,14 +418,14 @@ public final class PodWatch implements AutoCloseable {
   public List<PodTimeline> terminated() {
     List<PodTimeline> out = new ArrayList<>();
     for (Track t : byUid.values()) {
-      Optional<String> container = t.containerIds.stream().filter(exits::containsKey).findFirst();
+      Optional<String> container = lastExited(t);
       if (!t.gone || t.deleted == null || container.isEmpty()) {
         continue;
       }
       Instant exited = exits.get(container.get());
       int code = exitCodes.get(container.get());
       out.add(new PodTimeline(t.key, t.ip, t.started, t.ready, t.deleted,
-          t.sigterm == null ? t.deleted : t.sigterm, exited, code, code == 137, output(t)));
+          t.sigterm() == null ? t.deleted : t.sigterm(), exited, code, code == 137, output(t)));
     }
     out.sort(Comparator.comparing(PodTimeline::exited));
     return out;
@@ -427,16 +439,21 @@ public final class PodWatch implements AutoCloseable {
     Map<String, String> out = new LinkedHashMap<>();
     for (Track t : byUid.values().stream().filter(t -> t.deleted != null && t.gone)
         .sorted(Comparator.comparing((Track t) -> t.deleted)).toList()) {
-      Optional<String> container = t.containerIds.stream().filter(exits::containsKey).findFirst();
+      Optional<String> container = lastExited(t);
       Instant exited = container.map(exits::get).orElse(null);
       Integer code = container.map(exitCodes::get).orElse(null);
-      out.put("real node pod " + t.key + " (ms after deletion)", "SIGTERM " + since(t.deleted, t.sigterm)
+      out.put("real node pod " + t.key + " (ms after deletion)", "SIGTERM " + since(t.deleted, t.sigterm())
           + ", ready=false " + since(t.deleted, t.notReady) + ", serving=false " + since(t.deleted, t.notServing)
           + ", out of the slices " + since(t.deleted, t.leftSlices) + ", kube-proxy stopped routing "
           + (t.addressReused ? "? (address given to a new pod first)" : since(t.deleted, t.unrouted)) + ", exit " + since(t.deleted, exited)
           + " (status " + code + (Integer.valueOf(137).equals(code) ? ", SIGKILL" : ", no SIGKILL") + ")");
     }
     return out;
+  }
+
+  /** The pod's container that exited last (a liveness restart leaves an earlier one). */
+  private Optional<String> lastExited(Track t) {
+    return t.containerIds.stream().filter(exits::containsKey).max(Comparator.comparing(exits::get));
   }
 
   private static String since(Instant from, Instant to) {
