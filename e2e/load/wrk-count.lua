@@ -8,15 +8,22 @@ local threads = {}
 
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("index", #threads)
 end
 
 function init(args)
   deadline = os.time() + tonumber(args[1])
   issued, answered, good = 0, 0, 0
   counted = false
+  -- wrk calls the first thread's request() once before it runs, only to check the request (script_verify_request).
+  verifying = (index == 1)
 end
 
 function request()
+  if verifying then
+    verifying = false
+    return wrk.format()
+  end
   if os.time() >= deadline then
     counted = false
     wrk.thread:stop()
