@@ -5,8 +5,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -264,17 +262,7 @@ final class ControlPlane implements AutoCloseable {
   }
 
   String logs() {
-    StringBuilder out = new StringBuilder();
-    try (var files = Files.list(work.resolve("logs"))) {
-      for (Path f : files.toList()) {
-        List<String> lines = Files.readAllLines(f);
-        out.append("\n--- ").append(f.getFileName()).append(" (last 20 lines)\n")
-            .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
-      }
-    } catch (IOException e) {
-      out.append("\n(no logs: ").append(e).append(')');
-    }
-    return out.toString();
+    return LocalProcesses.logTails(work.resolve("logs"), 20);
   }
 
   private void stopProcesses() {
@@ -304,10 +292,6 @@ final class ControlPlane implements AutoCloseable {
   }
 
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return LocalProcesses.freeLoopbackPort();
   }
 }

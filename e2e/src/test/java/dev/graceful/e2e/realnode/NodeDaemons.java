@@ -1,5 +1,6 @@
 package dev.graceful.e2e.realnode;
 
+import dev.graceful.e2e.LocalProcesses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -137,8 +138,8 @@ public final class NodeDaemons implements AutoCloseable {
     spawn("kube-proxy", List.of(bin("kube-proxy"), "--kubeconfig=" + settings.proxyKubeconfig(),
         "--hostname-override=" + settings.nodeName(), "--proxy-mode=iptables", "--cluster-cidr=" + settings.podSubnet(),
         "--bind-address=" + settings.nodeIp(), "--nodeport-addresses=" + settings.podSubnet(),
-        "--iptables-localhost-nodeports=false", "--healthz-bind-address=127.0.0.1:" + freePort(),
-        "--metrics-bind-address=127.0.0.1:" + freePort(), "--conntrack-max-per-core=0", "--conntrack-tcp-timeout-established=0", "--conntrack-tcp-timeout-close-wait=0",
+        "--iptables-localhost-nodeports=false", "--healthz-bind-address=127.0.0.1:" + LocalProcesses.freeLoopbackPort(),
+        "--metrics-bind-address=127.0.0.1:" + LocalProcesses.freeLoopbackPort(), "--conntrack-max-per-core=0", "--conntrack-tcp-timeout-established=0", "--conntrack-tcp-timeout-close-wait=0",
         "--oom-score-adj=0"), path);
   }
 
@@ -158,25 +159,7 @@ public final class NodeDaemons implements AutoCloseable {
 
   /** The last lines of each daemon's log. */
   public String logs() {
-    StringBuilder out = new StringBuilder();
-    try (var files = Files.list(settings.logs())) {
-      for (Path f : files.sorted().toList()) {
-        List<String> lines = Files.readAllLines(f);
-        out.append("\n--- ").append(f.getFileName()).append(" (last 25 lines)\n")
-            .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 25), lines.size())));
-      }
-    } catch (IOException e) {
-      out.append("\n(no node logs: ").append(e).append(')');
-    }
-    return out.toString();
-  }
-
-  private static int freePort() {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return LocalProcesses.logTails(settings.logs(), 25);
   }
 
   private String bin(String name) {
