@@ -267,16 +267,7 @@ final class ControlPlane implements AutoCloseable {
 
   private void stopProcesses() {
     for (int i = processes.size() - 1; i >= 0; i--) {
-      Process p = processes.get(i);
-      p.destroy();
-      try {
-        if (!p.waitFor(10, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
-      } catch (InterruptedException e) {
-        p.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
+      LocalProcesses.stop(processes.get(i));
     }
     processes.clear();
   }

@@ -23,6 +23,19 @@ public final class LocalProcesses {
     }
   }
 
+  /** SIGTERM, then SIGKILL after 10 s: how the harness stops a daemon it started. */
+  public static void stop(Process p) {
+    p.destroy();
+    try {
+      if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** The last {@code lines} lines of every log file in {@code dir}, each under its name: what a failure report shows. */
   public static String logTails(Path dir, int lines) {
     StringBuilder out = new StringBuilder();

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -195,24 +194,12 @@ public final class NodeDaemons implements AutoCloseable {
   public void close() {
     processes.forEach((p, name) -> {
       if (name.equals("kubelet")) {
-        stop(p);
+        LocalProcesses.stop(p);
       }
     });
     List<Process> reversed = new ArrayList<>(processes.keySet());
     java.util.Collections.reverse(reversed);
-    reversed.forEach(NodeDaemons::stop);
+    reversed.forEach(LocalProcesses::stop);
     processes.clear();
-  }
-
-  private static void stop(Process p) {
-    p.destroy();
-    try {
-      if (!p.waitFor(10, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
   }
 }
