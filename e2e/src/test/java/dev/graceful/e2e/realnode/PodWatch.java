@@ -22,7 +22,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -322,24 +321,22 @@ public final class PodWatch implements AutoCloseable {
     } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
       return; // the kubelet removed a pod's directory mid-walk: the next poll sees the rest
     }
-    {
-      for (Path f : found) {
-        String podDir = f.getParent().getParent().getFileName().toString();
-        String uid = podDir.substring(podDir.lastIndexOf('_') + 1);
-        Track t = byUid.get(uid);
-        if (t == null) {
-          continue;
-        }
-        Path link = kept.resolve(uid + "_" + f.getParent().getFileName() + "_" + f.getFileName());
-        if (!Files.exists(link)) {
-          try {
-            Files.createLink(link, f);
-            synchronized (t.keptLogs) {
-              t.keptLogs.add(link);
-            }
-          } catch (FileAlreadyExistsException | java.nio.file.NoSuchFileException e) {
-            // linked meanwhile, or removed before we got to it
+    for (Path f : found) {
+      String podDir = f.getParent().getParent().getFileName().toString();
+      String uid = podDir.substring(podDir.lastIndexOf('_') + 1);
+      Track t = byUid.get(uid);
+      if (t == null) {
+        continue;
+      }
+      Path link = kept.resolve(uid + "_" + f.getParent().getFileName() + "_" + f.getFileName());
+      if (!Files.exists(link)) {
+        try {
+          Files.createLink(link, f);
+          synchronized (t.keptLogs) {
+            t.keptLogs.add(link);
           }
+        } catch (FileAlreadyExistsException | java.nio.file.NoSuchFileException e) {
+          // linked meanwhile, or removed before we got to it
         }
       }
     }
