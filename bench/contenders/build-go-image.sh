@@ -12,9 +12,23 @@ trap 'rm -rf "$ctx"' EXIT
 # Resolved in a copy, so go.sum and the resolved versions never dirty the work tree.
 cp -r "bench/contenders/$name" "$ctx/src"
 src="$ctx/src"
+# A peer the Go module proxy refuses is taken from its source under GRACEFUL_PEERS (../shared/peers next to the
+# repository by default; each directory's SOURCE names the upstream commit) through a replace directive.
+peers="${GRACEFUL_PEERS:-$(pwd)/../shared/peers}"
 if ! (cd "$src" && go mod tidy >"$ctx/tidy.log" 2>&1); then
-  echo "cannot resolve the modules of $name: $(grep -m1 -E 'Forbidden|not available|error' "$ctx/tidy.log" || tail -1 "$ctx/tidy.log")"
-  exit 3
+  refused="$(grep -m1 -E 'Forbidden|not available|error' "$ctx/tidy.log" || tail -1 "$ctx/tidy.log")"
+  replaced=0
+  if [ "$name" = go-graceful ] && [ -f "$peers/go-graceful/go.mod" ]; then
+    (cd "$src" && go mod edit -replace "github.com/ne-sachirou/go-graceful=$(cd "$peers/go-graceful" && pwd)")
+    if (cd "$src" && go mod tidy >"$ctx/tidy.log" 2>&1); then
+      replaced=1
+      echo "go-graceful from $peers/go-graceful ($(head -c 60 "$peers/go-graceful/SOURCE")...): the module proxy refused it: $refused" >&2
+    fi
+  fi
+  if [ "$replaced" = 0 ]; then
+    echo "cannot resolve the modules of $name: $refused"
+    exit 3
+  fi
 fi
 (cd "$src" && CGO_ENABLED=0 go build -trimpath -o "$ctx/server" .)
 cat >"$ctx/Dockerfile" <<DOCKERFILE

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the standard load tools the end-to-end suite drives: wrk (HTTP/1.1) and h2load (HTTP/2) from Debian,
+# Installs the standard load tools the end-to-end suite drives: wrk (HTTP/1.1), h2load (HTTP/2) and HAProxy (the L7 hop) from Debian,
 # and ghz (gRPC) built from the Go module proxy into the cache (once per version). The last line of stdout is
 # "ghz-path=PATH", the binary the callers run.
 set -euo pipefail
@@ -8,6 +8,7 @@ TOOLS="${GRACEFUL_CACHE:-$HOME/.cache/graceful-runtime}/tools/ghz-$GHZ_VERSION"
 missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)   # the L7 hop of the rollout scenarios
 if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"

@@ -115,6 +115,13 @@ public final class AgentCluster implements TestCluster {
   }
 
   @Override
+  public Optional<dev.graceful.e2e.ingress.HaproxyIngress> openIngress(String namespace, String service,
+      Duration applyDelay, java.nio.file.Path dir) throws Exception {
+    return Optional.of(dev.graceful.e2e.ingress.HaproxyIngress.open(admin(), namespace, service, applyDelay,
+        PodAddresses::loopbackFor, dir));
+  }
+
+  @Override
   public InetSocketAddress reach(Pod pod, int port) {
     return new InetSocketAddress(PodAddresses.loopbackFor(pod.getStatus().getPodIP()), port);
   }

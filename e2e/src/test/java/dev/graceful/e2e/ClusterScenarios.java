@@ -28,22 +28,15 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import dev.graceful.e2e.ingress.HaproxyIngress;
 import dev.graceful.e2e.load.Load;
+import dev.graceful.e2e.load.MixedLoad;
 import dev.graceful.e2e.load.ToolLoad;
-import dev.graceful.runtime.demo.grpc.DelayRequest;
-import dev.graceful.runtime.demo.grpc.DemoGrpcClient;
-import dev.graceful.runtime.demo.grpc.TicksRequest;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.net.SocketAddress;
-import io.vertx.grpc.client.GrpcClient;
 
 /**
  * The scenarios, written once against {@link TestCluster}: the Helm chart installed, pods run with the chart's
@@ -257,14 +250,23 @@ abstract class ClusterScenarios {
   @Test
   @Order(5)
   void rollingRestartsUnderLoadFailNoRequest() throws Exception {
-    install("rolled", true, 3);
-    Rollouts result = rolloutsUnderLoad("rolled", "");
+    install("rolled", false, 3);
+    Rollouts result = rolloutsUnderLoad("rolled", "defaults ");
     uninstall("rolled");
     assertNoCallFailed(result);
   }
 
   @Test
   @Order(6)
+  void rollingRestartsWithTheReadinessGateFailNoRequestEither() throws Exception {
+    install("rolled-gate", true, 3);
+    Rollouts result = rolloutsUnderLoad("rolled-gate", "gate ");
+    uninstall("rolled-gate");
+    assertNoCallFailed(result);
+  }
+
+  @Test
+  @Order(7)
   void anUnchangedVertxAppOnTheBaseImageFailsNoRequestEither() throws Exception {
     // The naive server's routes as a plain verticle with its own servers, started through GRACEFUL_VERTICLES: the
     // runtime drains servers it did not create.
@@ -285,7 +287,7 @@ abstract class ClusterScenarios {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void theProofCanFailANaiveServerLosesRequestsUnderTheSameRollout() throws Exception {
     install("naive", cluster.image(TestCluster.Image.NAIVE), false, 3);
     Rollouts result = rolloutsUnderLoad("naive", "naive ");
@@ -295,7 +297,7 @@ abstract class ClusterScenarios {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void shortGracePeriodStillFinishesTheRequestInFlight() throws Exception {
     install("short", true, 1);
     await(() -> pods("short").size() == 1 && ready(pods("short").get(0)), Duration.ofSeconds(120), "1 ready pod");
@@ -360,10 +362,13 @@ abstract class ClusterScenarios {
 
   /** How long wrk and h2load run: long enough to cover both rollouts of 3 pods here. */
   private static final Duration TOOL_DURATION = Duration.ofSeconds(70);
+  /** How long after an EndpointSlice change the L7 hop follows it: less than the runtime's 2 s propagation delay. */
+  static final Duration INGRESS_DELAY = Duration.ofSeconds(1);
 
   /**
-   * Runs the loads through the service proxy while the Deployment is restarted twice: the Vert.x clients (HTTP/1.1,
-   * HTTP/2, gRPC unary and streaming) until the rollouts end, wrk and h2load for a fixed window covering them.
+   * Runs the loads while the Deployment is restarted twice: {@link MixedLoad} over HTTP/1.1, HTTP/2 and gRPC (unary
+   * and server streams) through the service proxy and again through the L7 hop where the cluster has one, until the
+   * rollouts end; wrk, h2load and ghz through the service proxy for a fixed window covering them.
    */
   private Rollouts rolloutsUnderLoad(String release, String label) throws Exception {
     String deployment = release + "-graceful-runtime";
@@ -371,16 +376,33 @@ abstract class ClusterScenarios {
         Duration.ofSeconds(120), "3 ready pods");
     Vertx vertx = Vertx.vertx();
     List<ToolLoad> started = List.of();
+    Optional<HaproxyIngress> ingress = Optional.empty();
     try (TestCluster.ServiceAccess service = cluster.openService("default", deployment, List.of("http", "grpc"))) {
       Map<String, Integer> ports = service.ports();
       await(() -> service.routableEndpoints() == 3, Duration.ofSeconds(30), "the service to route to 3 endpoints");
+      // Installs HAProxy too.
       String ghz = E2eEnvironment.script("e2e/load/ensure-tools.sh").lines().filter(l -> l.startsWith("ghz-path="))
           .map(l -> l.substring("ghz-path=".length())).findFirst().orElseThrow(() -> new IllegalStateException("ensure-tools.sh named no ghz"));
+      ingress = cluster.openIngress("default", deployment, INGRESS_DELAY,
+          java.nio.file.Files.createTempDirectory("graceful-ingress-" + release + "-"));
+      if (ingress.isPresent()) {
+        HaproxyIngress hop = ingress.get();
+        await(() -> hop.routableEndpoints() == 3, Duration.ofSeconds(30), "the L7 hop to route to 3 endpoints");
+      } else {
+        figures.put(label + "L7 hop", "not on this cluster (the host cannot reach its pods' addresses)");
+      }
       String host = service.host();
       List<ToolLoad> tools = List.of(ToolLoad.wrk(host, ports.get("http"), TOOL_DURATION),
           ToolLoad.h2load(host, ports.get("http"), TOOL_DURATION), ToolLoad.ghz(ghz, host, ports.get("grpc"), TOOL_DURATION));
       started = tools;
-      List<Load> loads = startLoads(vertx, host, ports.get("http"), ports.get("grpc"));
+      List<Load> loads = new java.util.ArrayList<>();
+      for (MixedLoad.Protocol protocol : MixedLoad.Protocol.values()) {
+        loads.addAll(MixedLoad.start(vertx, protocol, "", host, ports.get("http"), ports.get("grpc"), 6, 10));
+        if (ingress.isPresent()) {
+          Map<String, Integer> hop = ingress.get().ports();
+          loads.addAll(MixedLoad.start(vertx, protocol, "L7 hop: ", "127.0.0.1", hop.get("http"), hop.get("grpc"), 3, 10));
+        }
+      }
       Instant start = Instant.now();
       for (int round = 1; round <= 2; round++) {
         Instant began = Instant.now();
@@ -398,55 +420,39 @@ abstract class ClusterScenarios {
         tool.await();
         figures.put(label + "load " + tool.name(), tool.toString());
       }
+      ingress.ifPresent(hop -> {
+        figures.put(label + "L7 hop changes applied", String.valueOf(hop.changes().size()));
+        String errors = hop.log().lines().filter(l -> !l.contains("UP/READY") && !l.contains("maintenance")).limit(5)
+            .reduce((a, b) -> a + " | " + b).orElse("none");
+        figures.put(label + "L7 hop error lines (first 5)", errors);
+      });
       cluster.terminated().stream().filter(t -> t.pod().contains("/" + release + "-")).forEach(t -> figures.put(
-          label + "pod " + t.pod() + " SIGTERM to exit", Duration.between(t.sigterm(), t.exited()).toMillis() + " ms, exit " + t.exitCode()));
+          label + "pod " + t.pod() + " SIGTERM to exit", Duration.between(t.sigterm(), t.exited()).toMillis() + " ms, exit "
+              + t.exitCode() + inFlightAtDrain(t)));
       return new Rollouts(loads, tools);
     } finally {
       started.forEach(ToolLoad::kill); // a no-op for tools that finished; ends them if the scenario failed first
+      ingress.ifPresent(HaproxyIngress::close);
       vertx.close().toCompletionStage().toCompletableFuture().get();
     }
+  }
+
+  /** ", N in flight at drain start" from the runtime's summary, or nothing for a server that writes none. */
+  private static String inFlightAtDrain(PodTimeline t) {
+    if (!t.logs().contains("\"event\":\"shutdown-complete\"")) {
+      return "";
+    }
+    int inFlight = summary(t).getJsonObject("phases").getJsonObject("drain").getJsonArray("servers").stream()
+        .mapToInt(o -> ((JsonObject) o).getInteger("inFlightAtStart", 0)).sum();
+    return ", " + inFlight + " in flight at drain start";
   }
 
   private void awaitRolledOut(String deployment, String release) throws InterruptedException {
     await(() -> cluster.rolledOut("default", deployment, release), Duration.ofMinutes(3), "the rollout of " + deployment);
   }
 
-  /** HTTP/1.1 keep-alive, HTTP/2, gRPC unary and gRPC server streaming, all through the service proxy. */
-  private static List<Load> startLoads(Vertx vertx, String host, int httpPort, int grpcPort) {
-    long budget = 1_000_000;
-    HttpClient http1 = vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(true))
-        .with(new PoolOptions().setHttp1MaxSize(6)).build();
-    HttpClient http2 = vertx.httpClientBuilder()
-        .with(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false))
-        .with(new PoolOptions().setHttp2MaxSize(2)).build();
-    GrpcClient grpc = GrpcClient.client(vertx);
-    DemoGrpcClient demo = DemoGrpcClient.create(grpc, SocketAddress.inetSocketAddress(grpcPort, host));
-    return List.of(
-        Load.start("HTTP/1.1 keep-alive", 6, budget, () -> Load.delay(http1, host, httpPort, 10)),
-        Load.start("HTTP/2", 6, budget, () -> Load.delay(http2, host, httpPort, 10)),
-        Load.start("gRPC unary", 4, budget, () -> demo.delay(DelayRequest.newBuilder().setDelayMs(10).build())),
-        Load.start("gRPC server streaming", 2, budget, () -> ticks(demo)));
-  }
-
-  private static Future<?> ticks(DemoGrpcClient demo) {
-    return demo.ticks(TicksRequest.newBuilder().setCount(5).setIntervalMs(20).build()).compose(stream -> {
-      Promise<Void> done = Promise.promise();
-      int[] seen = new int[1];
-      stream.handler(t -> seen[0]++);
-      stream.exceptionHandler(done::tryFail);
-      stream.endHandler(v -> {
-        if (seen[0] == 5) {
-          done.tryComplete();
-        } else {
-          done.tryFail("stream ended after " + seen[0] + " of 5 ticks");
-        }
-      });
-      return done.future();
-    });
-  }
-
   @Test
-  @Order(9)
+  @Order(10)
   void withoutItsRoleThePodStillDrainsAndExitsByItsDeadline() throws Exception {
     install("norole", false, 1);
     await(() -> pods("norole").size() == 1 && ready(pods("norole").get(0)), Duration.ofSeconds(120), "1 ready pod");
@@ -463,7 +469,7 @@ abstract class ClusterScenarios {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void withTheApiServerStoppedThePodStillDrainsAndExitsByItsDeadline() throws Exception {
     TestCluster.ApiServerFaults faults = cluster.apiServerFaults().orElse(null);
     Assumptions.assumeTrue(faults != null, cluster.name() + " cannot stop its API server apart from its kubelet");

@@ -271,6 +271,13 @@ public final class RealNodeCluster implements TestCluster {
   }
 
   @Override
+  public Optional<dev.graceful.e2e.ingress.HaproxyIngress> openIngress(String namespace, String service,
+      Duration applyDelay, java.nio.file.Path dir) throws Exception {
+    return Optional.of(dev.graceful.e2e.ingress.HaproxyIngress.open(admin(), namespace, service, applyDelay,
+        address -> address, dir));
+  }
+
+  @Override
   public InetSocketAddress reach(Pod pod, int port) {
     return new InetSocketAddress(pod.getStatus().getPodIP(), port);
   }

@@ -44,7 +44,7 @@ class RealNodeIT extends ClusterScenarios {
    * container exits 0 inside the 5 s, and the kubelet never needs its SIGKILL.
    */
   @Test
-  @Order(11)
+  @Order(12)
   void aPodAtItsCpuLimitUnderLoadFinishesItsRequestWithinAFiveSecondGracePeriod() throws Exception {
     RealNodeCluster node = (RealNodeCluster) testCluster();
     install("cpu", runtimeImage, false, 1);

@@ -77,6 +77,16 @@ public interface TestCluster extends AutoCloseable {
   /** Routes loopback ports to the named ports of a Service. */
   ServiceAccess openService(String namespace, String service, List<String> portNames) throws Exception;
 
+  /**
+   * An L7 hop in front of a Service: HAProxy routing to its ready endpoints, each EndpointSlice change applied after
+   * {@code applyDelay} (see {@link dev.graceful.e2e.ingress.HaproxyIngress}); its files go in {@code dir}. Empty
+   * where this machine cannot reach the pods' addresses.
+   */
+  default Optional<dev.graceful.e2e.ingress.HaproxyIngress> openIngress(String namespace, String service,
+      Duration applyDelay, Path dir) throws Exception {
+    return Optional.empty();
+  }
+
   /** A local address that reaches {@code port} of one pod directly. */
   InetSocketAddress reach(Pod pod, int port) throws Exception;
 

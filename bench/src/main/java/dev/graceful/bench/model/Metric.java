@@ -19,6 +19,7 @@ public final class Metric {
   private final String description;
   private final Map<String, List<Double>> samples = new LinkedHashMap<>();
   private final List<Target> targets = new ArrayList<>();
+  private volatile boolean pairedByRound;
 
   public Metric(String name, String unit, Better better, String description) {
     this.name = name;
@@ -30,6 +31,15 @@ public final class Metric {
   /** Records one raw sample (thread-safe). */
   public synchronized Metric add(String contender, double value) {
     samples.computeIfAbsent(contender, c -> new ArrayList<>()).add(value);
+    return this;
+  }
+
+  /**
+   * Declares that the i-th sample of every contender was taken in the same round (alternating contenders), so
+   * ratios get a paired 95% interval.
+   */
+  public Metric pairedByRound() {
+    pairedByRound = true;
     return this;
   }
 
@@ -81,6 +91,29 @@ public final class Metric {
       return Double.NaN;
     }
     return value / base;
+  }
+
+  /**
+   * The 95% interval of the contender's ratio to the baseline from samples paired by index (the same round), or
+   * NaNs where the metric is not {@link #pairedByRound() paired} or the samples do not pair up (see {@link Stats#pairedRatioInterval95}).
+   */
+  public double[] ratioInterval(String contender, String baseline) {
+    if (!pairedByRound) {
+      return new double[] {Double.NaN, Double.NaN};
+    }
+    return Stats.pairedRatioInterval95(samples(contender), samples(baseline));
+  }
+
+  /**
+   * Whether the contender meets its target: by the interval's far end when there is one (a throughput target is met
+   * only when the interval's lower end reaches it), by the ratio of medians otherwise; never when not measured.
+   */
+  public boolean meets(Target t, String baseline) {
+    double[] interval = ratioInterval(t.contender(), baseline);
+    if (!Double.isNaN(interval[0])) {
+      return t.bound() == Target.Bound.AT_LEAST ? t.metBy(interval[0]) : t.metBy(interval[1]);
+    }
+    return t.metBy(ratio(t.contender(), baseline));
   }
 
   public Optional<Target> targetFor(String contender) {

@@ -68,8 +68,10 @@ public final class Report {
         JsonArray targets = new JsonArray();
         for (Target t : m.targets()) {
           double ratio = m.ratio(t.contender(), r.baseline());
+          double[] interval = m.ratioInterval(t.contender(), r.baseline());
           targets.add(new JsonObject().put("contender", t.contender()).put("bound", t.bound().name()).put("ratio", t.ratio())
-              .put("measured", num(ratio)).put("met", t.metBy(ratio)));
+              .put("measured", num(ratio)).put("interval95", new JsonArray().add(num(interval[0])).add(num(interval[1])))
+              .put("met", m.meets(t, r.baseline())));
         }
         metrics.add(new JsonObject().put("name", m.name()).put("unit", m.unit()).put("better", m.better().name())
             .put("description", m.description()).put("samples", samples).put("medians", medians)
@@ -99,6 +101,11 @@ public final class Report {
         .put("scenarios", scenarios).put("failures", failures);
   }
 
+  /** " (95%: 0.95-1.01)" for a paired interval, nothing without one. */
+  private static String interval(double[] interval) {
+    return Double.isNaN(interval[0]) ? "" : String.format(Locale.ROOT, " (95%%: %.3f-%.3f)", interval[0], interval[1]);
+  }
+
   public static String markdown(BenchRun run) {
     StringBuilder md = new StringBuilder();
     md.append("# Benchmark report ").append(run.started()).append(run.quick() ? " (quick)" : "").append("\n\n");
@@ -116,12 +123,15 @@ public final class Report {
         for (Target t : m.targets()) {
           double ratio = m.ratio(t.contender(), r.baseline());
           targetRows.add(new String[] {r.scenario(), m.name(), t.contender() + " vs " + r.baseline(), t.describe(),
-              ratio(ratio), Double.isNaN(ratio) ? "not measured" : t.metBy(ratio) ? "met" : "**MISSED**"});
+              ratio(ratio) + interval(m.ratioInterval(t.contender(), r.baseline())),
+              Double.isNaN(ratio) ? "not measured" : m.meets(t, r.baseline()) ? "met" : "**MISSED**"});
         }
       }
     }
     if (!targetRows.isEmpty()) {
-      md.append("## Targets\n\n| scenario | metric | ratio of | target | measured | result |\n| --- | --- | --- | --- | --- | --- |\n");
+      md.append("## Targets\n\nWhere the samples are paired by round, the measured ratio comes with its 95% interval and a target is met"
+          + " only when the whole interval is on the right side of it (a throughput target: the lower end reaches it).\n\n");
+      md.append("| scenario | metric | ratio of | target | measured | result |\n| --- | --- | --- | --- | --- | --- |\n");
       targetRows.forEach(row -> md.append("| ").append(String.join(" | ", row)).append(" |\n"));
       md.append('\n');
     }
@@ -143,11 +153,11 @@ public final class Report {
           List<Double> s = e.getValue();
           double ratio = m.ratio(c, r.baseline());
           String target = m.targetFor(c).map(Target::describe).orElse("");
-          String result = m.targetFor(c).map(t -> Double.isNaN(ratio) ? "not measured" : t.metBy(ratio) ? "met" : "**MISSED**").orElse("");
+          String result = m.targetFor(c).map(t -> Double.isNaN(ratio) ? "not measured" : m.meets(t, r.baseline()) ? "met" : "**MISSED**").orElse("");
           md.append("| ").append(m.name()).append(" | ").append(m.unit()).append(" | ").append(c).append(" | ").append(s.size())
               .append(" | ").append(num(Stats.median(s), m.unit())).append(" | ").append(num(Stats.min(s), m.unit()))
               .append(" | ").append(num(Stats.max(s), m.unit())).append(" | ")
-              .append(c.equals(r.baseline()) ? "1 (baseline)" : ratio(ratio)).append(" | ").append(target).append(" | ")
+              .append(c.equals(r.baseline()) ? "1 (baseline)" : ratio(ratio) + interval(m.ratioInterval(c, r.baseline()))).append(" | ").append(target).append(" | ")
               .append(result).append(" |\n");
         }
       }

@@ -1,5 +1,6 @@
 package dev.graceful.bench.rollout;
 
+import dev.graceful.e2e.load.MixedLoad;
 import java.util.Map;
 import java.util.Set;
 
@@ -12,9 +13,10 @@ import java.util.Set;
  * @param preStopSeconds a {@code preStop} sleep added to the chart's Deployment, 0 for none
  * @param protocols      the loads it can serve
  * @param chartValues    Helm values set on top of the chart's defaults
+ * @param env            environment variables patched into the container
  */
 public record Contender(String name, Kind kind, String goContender, int preStopSeconds, Set<Protocol> protocols,
-    Map<String, String> chartValues) {
+    Map<String, String> chartValues, Map<String, String> env) {
 
   /** What the pod runs. */
   public enum Kind {
@@ -30,17 +32,20 @@ public record Contender(String name, Kind kind, String goContender, int preStopS
 
   /** The loads of the rollout scenario. */
   public enum Protocol {
-    HTTP1("HTTP/1.1 keep-alive"), HTTP2("HTTP/2"), GRPC("gRPC unary");
+    HTTP1("HTTP/1.1 keep-alive", MixedLoad.Protocol.HTTP1), HTTP2("HTTP/2", MixedLoad.Protocol.HTTP2),
+    GRPC("gRPC unary and server streams", MixedLoad.Protocol.GRPC);
 
     public final String label;
+    public final MixedLoad.Protocol load;
 
-    Protocol(String label) {
+    Protocol(String label, MixedLoad.Protocol load) {
       this.label = label;
+      this.load = load;
     }
   }
 
   public static Contender runtime() {
-    return new Contender("graceful-runtime", Kind.RUNTIME, null, 0, Set.of(Protocol.values()), Map.of());
+    return new Contender("graceful-runtime", Kind.RUNTIME, null, 0, Set.of(Protocol.values()), Map.of(), Map.of());
   }
 
   /**
@@ -49,7 +54,7 @@ public record Contender(String name, Kind kind, String goContender, int preStopS
    */
   public static Contender runtimeWithReadinessGate() {
     return new Contender("graceful-runtime+readiness-gate", Kind.RUNTIME, null, 0, Set.of(Protocol.values()),
-        Map.of("readinessGate.enabled", "true"));
+        Map.of("readinessGate.enabled", "true"), Map.of());
   }
 
   /**
@@ -57,17 +62,26 @@ public record Contender(String name, Kind kind, String goContender, int preStopS
    * base image: the runtime must drain servers it did not create.
    */
   public static Contender unchangedApp() {
-    return new Contender("unchanged-vertx-app", Kind.UNCHANGED_APP, null, 0, Set.of(Protocol.values()), Map.of());
+    return new Contender("unchanged-vertx-app", Kind.UNCHANGED_APP, null, 0, Set.of(Protocol.values()), Map.of(), Map.of());
   }
 
   public static Contender plainVertx(int preStopSeconds) {
     return new Contender(preStopSeconds == 0 ? "plain-vertx" : "plain-vertx+preStop-" + preStopSeconds + "s",
-        Kind.PLAIN_VERTX, null, preStopSeconds, Set.of(Protocol.values()), Map.of());
+        Kind.PLAIN_VERTX, null, preStopSeconds, Set.of(Protocol.values()), Map.of(), Map.of());
+  }
+
+  /**
+   * What a careful Vert.x user writes by hand: the plain server with a 5 s {@code preStop} sleep, then
+   * {@code HttpServer.shutdown(24 s)} on every server at SIGTERM (the 30 s grace period less the sleep and a second).
+   */
+  public static Contender vertxByHand() {
+    return new Contender("vertx-by-hand", Kind.PLAIN_VERTX, null, 5, Set.of(Protocol.values()), Map.of(),
+        Map.of("NAIVE_SHUTDOWN", "servers", "NAIVE_SHUTDOWN_TIMEOUT_SECONDS", "24"));
   }
 
   public static Contender go(String directory, int preStopSeconds, Set<Protocol> protocols) {
     return new Contender(directory + (preStopSeconds == 0 ? "" : "+preStop-" + preStopSeconds + "s"), Kind.GO, directory,
-        preStopSeconds, protocols, Map.of());
+        preStopSeconds, protocols, Map.of(), Map.of());
   }
 
   /** A Helm release name for it (lower case, no dots or pluses). */

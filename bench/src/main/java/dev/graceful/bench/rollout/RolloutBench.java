@@ -3,31 +3,25 @@ package dev.graceful.bench.rollout;
 import com.marcnuri.helm.Helm;
 import dev.graceful.e2e.E2eEnvironment;
 import dev.graceful.e2e.TestCluster;
+import dev.graceful.e2e.ingress.HaproxyIngress;
 import dev.graceful.e2e.load.Load;
+import dev.graceful.e2e.load.MixedLoad;
 import dev.graceful.e2e.node.PodTimeline;
-import dev.graceful.runtime.demo.grpc.DelayRequest;
-import dev.graceful.runtime.demo.grpc.DemoGrpcClient;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.net.SocketAddress;
-import io.vertx.grpc.client.GrpcClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * Scenario 1 of the benchmark: each contender deployed with the project's Helm chart (3 replicas; a preStop sleep
- * patched in where the contender calls for one), then a closed-loop load of 10 concurrent calls through the
- * service proxy while the Deployment is restarted again and again. Counts every failed call, keeps the calls per
- * second, and reads each terminated pod's SIGTERM-to-exit from the node agent.
+ * and environment patched in where the contender calls for them), then {@link MixedLoad} (10 concurrent calls
+ * through the service proxy, 6 more through an L7 hop, HAProxy configured from the EndpointSlices) while the
+ * Deployment is restarted again and again, until the load window has passed and, for the runtime, enough pods have
+ * been replaced. Counts every call on each path, keeps the calls per second, and reads each terminated pod's
+ * timeline from the node agent.
  */
 public final class RolloutBench {
 
@@ -35,23 +29,36 @@ public final class RolloutBench {
   private static final String NAMESPACE = "default";
   private static final int REPLICAS = 3;
   private static final int CONCURRENCY = 10;
+  private static final int HOP_CONCURRENCY = 6;
+  static final String SERVICE_PATH = "service proxy";
+  static final String HOP_PATH = "L7 hop";
 
   private final TestCluster cluster;
   private final Duration loadTime;
+  private final int runtimePods;
+  private final Duration hopDelay;
   private final java.io.PrintStream log;
-  private final Path podLogs;
+  private final Path dir;
 
-  /** @param podLogs where each terminated pod's output is kept, as raw material for the report */
-  public RolloutBench(TestCluster cluster, Duration loadTime, java.io.PrintStream log, Path podLogs) {
+  /**
+   * @param runtimePods pods each runtime contender must have replaced under load before the load stops (rollouts go
+   *                    on past the load window until then)
+   * @param hopDelay    how long after an EndpointSlice change the L7 hop follows it
+   * @param dir         where each terminated pod's output and the L7 hop's files are kept
+   */
+  public RolloutBench(TestCluster cluster, Duration loadTime, int runtimePods, Duration hopDelay, java.io.PrintStream log,
+      Path dir) {
     this.cluster = cluster;
     this.loadTime = loadTime;
+    this.runtimePods = runtimePods;
+    this.hopDelay = hopDelay;
     this.log = log;
-    this.podLogs = podLogs;
+    this.dir = dir;
   }
 
   /** What the load saw, before the pods' timelines are known. */
-  private record UnderLoad(Instant begin, Instant end, long ok, long failed, List<Long> rollouts, List<long[]> perSecond,
-      List<String> errors) {
+  private record UnderLoad(Instant begin, Instant end, List<RolloutResult.PathCount> paths, List<Long> rollouts,
+      List<long[]> perSecond, List<String> errors) {
   }
 
   /** The image for a contender, built unless present; empty when it cannot be built here (with the reason logged). */
@@ -93,6 +100,12 @@ public final class RolloutBench {
       // The chart names its objects after the release, or release-chart when the release does not contain the chart name.
       String deployment = cluster.admin().apps().deployments().inNamespace(NAMESPACE)
           .withLabel("app.kubernetes.io/instance", release).list().getItems().get(0).getMetadata().getName();
+      for (Map.Entry<String, String> e : new java.util.TreeMap<>(contender.env()).entrySet()) {
+        cluster.admin().apps().deployments().inNamespace(NAMESPACE).withName(deployment).patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
+            "[{\"op\":\"add\",\"path\":\"/spec/template/spec/containers/0/env/-\","
+                + "\"value\":{\"name\":\"" + e.getKey() + "\",\"value\":\"" + e.getValue() + "\"}}]");
+      }
       if (contender.preStopSeconds() > 0) {
         // A JSON patch carries no resourceVersion, so it cannot conflict with the controllers' status writes.
         cluster.admin().apps().deployments().inNamespace(NAMESPACE).withName(deployment).patch(
@@ -120,18 +133,30 @@ public final class RolloutBench {
         .filter(t -> t.started() != null && t.ready() != null && t.started().isAfter(load.begin()))
         .map(t -> Duration.between(t.started(), t.ready()).toMillis()).toList();
     int killed = (int) replaced.stream().filter(PodTimeline::killed).count();
+    List<Integer> inFlight = replaced.stream().map(RolloutBench::inFlightAtDrain).flatMap(java.util.Optional::stream).toList();
     double seconds = Duration.between(load.begin(), load.end()).toMillis() / 1000.0;
-    RolloutResult result = new RolloutResult(contender.name(), protocol.label, load.ok(), load.failed(), seconds,
-        load.rollouts(), sigtermToExit, deletionToExit, startToReady, killed, load.perSecond(), load.errors());
-    log.printf("[rollout] %s %s: %d ok, %d failed, %.0f calls/s, %d rollouts, deletion to exit %s ms, start to ready %s ms%s%n",
-        contender.name(), protocol.label, result.ok(), result.failed(), result.throughput(), load.rollouts().size(),
-        deletionToExit, startToReady, result.firstErrors().isEmpty() ? "" : "; first errors: " + result.firstErrors());
+    RolloutResult result = new RolloutResult(contender.name(), protocol.label, load.paths(), seconds, load.rollouts(),
+        replaced.size(), sigtermToExit, deletionToExit, startToReady, inFlight, killed, load.perSecond(), load.errors());
+    log.printf("[rollout] %s %s: %s; %.0f calls/s, %d rollouts, %d pods replaced, deletion to exit %s ms, start to ready %s ms,"
+            + " in flight at drain start %s%s%n",
+        contender.name(), protocol.label, load.paths(), result.throughput(), load.rollouts().size(), replaced.size(),
+        deletionToExit, startToReady, inFlight, result.firstErrors().isEmpty() ? "" : "; first errors: " + result.firstErrors());
     return result;
+  }
+
+  /** Requests in flight when the pod's drain began, from the runtime's shutdown summary; empty for other servers. */
+  static java.util.Optional<Integer> inFlightAtDrain(PodTimeline t) {
+    return t.logs().lines().filter(l -> l.contains("\"event\":\"shutdown-complete\"")).findFirst().map(line -> {
+      io.vertx.core.json.JsonObject drain = new io.vertx.core.json.JsonObject(line.substring(line.indexOf('{')))
+          .getJsonObject("phases").getJsonObject("drain");
+      return drain == null || drain.getJsonArray("servers") == null ? 0 : drain.getJsonArray("servers").stream()
+          .mapToInt(o -> ((io.vertx.core.json.JsonObject) o).getInteger("inFlightAtStart", 0)).sum();
+    });
   }
 
   private void keepLogs(String release, List<PodTimeline> timelines) {
     try {
-      Path dir = java.nio.file.Files.createDirectories(podLogs.resolve(release));
+      Path dir = java.nio.file.Files.createDirectories(this.dir.resolve("pods").resolve(release));
       for (PodTimeline t : timelines) {
         java.nio.file.Files.writeString(dir.resolve(t.pod().substring(t.pod().indexOf('/') + 1) + ".log"), t.logs());
       }
@@ -143,14 +168,30 @@ public final class RolloutBench {
   private UnderLoad underLoad(Contender contender, Contender.Protocol protocol, String release, String deployment)
       throws Exception {
     Vertx vertx = Vertx.vertx();
+    java.util.Optional<HaproxyIngress> hop = java.util.Optional.empty();
     try (TestCluster.ServiceAccess service = cluster.openService(NAMESPACE, deployment, List.of("http", "grpc"))) {
       cluster.await(() -> service.routableEndpoints() == REPLICAS, Duration.ofSeconds(30), "the service to route to all pods");
+      hop = cluster.openIngress(NAMESPACE, deployment, hopDelay,
+          java.nio.file.Files.createDirectories(dir.resolve("l7-hop").resolve(release)));
+      if (hop.isPresent()) {
+        HaproxyIngress ingress = hop.get();
+        cluster.await(() -> ingress.routableEndpoints() == REPLICAS, Duration.ofSeconds(30), "the L7 hop to route to all pods");
+      }
       Map<String, Integer> ports = service.ports();
       Instant begin = Instant.now();
-      Load load = Load.start(protocol.label, CONCURRENCY, Long.MAX_VALUE, call(vertx, protocol, ports));
+      Map<String, List<Load>> paths = new java.util.LinkedHashMap<>();
+      paths.put(SERVICE_PATH, MixedLoad.start(vertx, protocol.load, "", service.host(), ports.get("http"), ports.get("grpc"),
+          CONCURRENCY, 0));
+      if (hop.isPresent()) {
+        Map<String, Integer> hopPorts = hop.get().ports();
+        paths.put(HOP_PATH, MixedLoad.start(vertx, protocol.load, HOP_PATH + ": ", "127.0.0.1", hopPorts.get("http"),
+            hopPorts.get("grpc"), HOP_CONCURRENCY, 0));
+      }
       List<Long> rollouts = new ArrayList<>();
       Instant end = begin.plus(loadTime);
-      while (Instant.now().isBefore(end)) {
+      boolean runtime = contender.kind() == Contender.Kind.RUNTIME || contender.kind() == Contender.Kind.UNCHANGED_APP;
+      int podsWanted = runtime ? runtimePods : 0;
+      while (Instant.now().isBefore(end) || rollouts.size() * REPLICAS < podsWanted) {
         Instant began = Instant.now();
         cluster.admin().apps().deployments().inNamespace(NAMESPACE).withName(deployment).rolling().restart();
         awaitRolledOut(release, deployment);
@@ -159,32 +200,47 @@ public final class RolloutBench {
             rollouts.get(rollouts.size() - 1));
       }
       // The load ends with the last rollout, so every pod it replaced drained while the load still ran.
-      load.stop();
-      return new UnderLoad(begin, Instant.now(), load.ok(), load.failed(), rollouts, load.perSecond(),
-          load.errors().stream().limit(3).toList());
+      List<RolloutResult.PathCount> counts = new ArrayList<>();
+      List<String> errors = new ArrayList<>();
+      Map<Long, long[]> perSecond = new java.util.TreeMap<>();
+      for (Map.Entry<String, List<Load>> path : paths.entrySet()) {
+        long issued = 0;
+        long ok = 0;
+        long failed = 0;
+        long unfinished = 0;
+        for (Load load : path.getValue()) {
+          load.stop();
+          issued += load.issued();
+          ok += load.ok();
+          failed += load.failed() - load.unfinished();
+          unfinished += load.unfinished();
+          load.errors().stream().limit(2).forEach(e -> errors.add(path.getKey() + ": " + e));
+          long offset = (load.startMillis() - begin.toEpochMilli()) / 1000;
+          for (long[] second : load.perSecond()) {
+            long[] bucket = perSecond.computeIfAbsent(second[0] + offset, k -> new long[2]);
+            bucket[0] += second[1];
+            bucket[1] += second[2];
+          }
+        }
+        counts.add(new RolloutResult.PathCount(path.getKey(), issued, ok, failed, unfinished));
+      }
+      hop.ifPresent(h -> keepHopChanges(release, h));
+      List<long[]> series = perSecond.entrySet().stream()
+          .map(e -> new long[] {e.getKey(), e.getValue()[0], e.getValue()[1]}).toList();
+      return new UnderLoad(begin, Instant.now(), counts, rollouts, series, errors.stream().limit(4).toList());
     } finally {
+      hop.ifPresent(HaproxyIngress::close);
       vertx.close().toCompletionStage().toCompletableFuture().get();
     }
   }
 
-  /** One call of the load: {@code /delay?ms=0} over HTTP/1.1 or HTTP/2, or the Delay method with 0 ms. */
-  private static Supplier<Future<?>> call(Vertx vertx, Contender.Protocol protocol, Map<String, Integer> ports) {
-    return switch (protocol) {
-      case HTTP1 -> http(vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(true))
-          .with(new PoolOptions().setHttp1MaxSize(CONCURRENCY)).build(), ports.get("http"));
-      case HTTP2 -> http(vertx.httpClientBuilder()
-          .with(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false))
-          .with(new PoolOptions().setHttp2MaxSize(2)).build(), ports.get("http"));
-      case GRPC -> {
-        DemoGrpcClient demo = DemoGrpcClient.create(GrpcClient.client(vertx),
-            SocketAddress.inetSocketAddress(ports.get("grpc"), "127.0.0.1"));
-        yield () -> demo.delay(DelayRequest.newBuilder().setDelayMs(0).build());
-      }
-    };
-  }
-
-  private static Supplier<Future<?>> http(HttpClient client, int port) {
-    return () -> Load.delay(client, port, 0);
+  /** The L7 hop's applied changes, beside its configuration and log, for the report's reader. */
+  private void keepHopChanges(String release, HaproxyIngress hop) {
+    try {
+      java.nio.file.Files.write(dir.resolve("l7-hop").resolve(release).resolve("changes.txt"), hop.changes());
+    } catch (java.io.IOException e) {
+      log.println("[rollout] cannot keep the L7 hop's changes of " + release + ": " + e.getMessage());
+    }
   }
 
   private void awaitRolledOut(String release, String deployment) throws InterruptedException {

@@ -21,8 +21,10 @@ import java.util.stream.Collectors;
 
 /**
  * Scenario 1: rolling restarts under load on the e2e control plane, node agent and service proxy, one contender
- * after the other in the same run. Settings: {@code rollout.seconds} (load per run, 60; quick 20),
- * {@code rollout.protocols} (http1,http2,grpc; quick http1), {@code rollout.contenders} (names, all by default).
+ * after the other in the same run, through the service proxy and through an L7 hop. Settings: {@code rollout.seconds}
+ * (load per run, 60; quick 20), {@code rollout.pods} (pods each runtime variant must replace per protocol, 60; quick
+ * 3), {@code rollout.hop-delay} (seconds the L7 hop lags the EndpointSlices, 1), {@code rollout.protocols}
+ * (http1,http2,grpc; quick http1), {@code rollout.contenders} (names, all by default).
  */
 public final class RolloutScenario implements Scenario {
 
@@ -34,8 +36,8 @@ public final class RolloutScenario implements Scenario {
   static List<Contender> contenders() {
     Set<Contender.Protocol> http = Set.of(Contender.Protocol.HTTP1, Contender.Protocol.HTTP2);
     return List.of(Contender.runtime(), Contender.runtimeWithReadinessGate(), Contender.unchangedApp(), Contender.plainVertx(0), Contender.plainVertx(5), Contender.plainVertx(15),
-        Contender.go("go-nethttp", 0, http), Contender.go("go-nethttp", 5, http),
-        Contender.go("go-graceful", 0, Set.of(Contender.Protocol.HTTP1)));
+        Contender.vertxByHand(), Contender.go("go-nethttp", 0, http), Contender.go("go-nethttp", 5, http),
+        Contender.go("go-graceful", 0, Set.of(Contender.Protocol.values())));
   }
 
   @Override
@@ -45,12 +47,14 @@ public final class RolloutScenario implements Scenario {
 
   @Override
   public String description() {
-    return "continuous rolling restarts of 3 pods under 10 concurrent calls through the service proxy, per contender";
+    return "continuous rolling restarts of 3 pods under a mixed load through the service proxy and an L7 hop, per contender";
   }
 
   @Override
   public ScenarioResult run(BenchContext context) throws Exception {
     Duration loadTime = context.secondsSetting("rollout.seconds", 60, 20);
+    int runtimePods = context.intSetting("rollout.pods", 60, 3);
+    Duration hopDelay = context.secondsSetting("rollout.hop-delay", 1, 1);
     Set<Contender.Protocol> protocols = Arrays.stream(context.setting("rollout.protocols", context.quick() ? "http1" : "http1,http2,grpc")
         .split(",")).map(p -> Contender.Protocol.valueOf(p.trim().toUpperCase(Locale.ROOT))).collect(Collectors.toSet());
     String only = context.setting("rollout.contenders", "");
@@ -58,9 +62,13 @@ public final class RolloutScenario implements Scenario {
         .filter(c -> only.isBlank() || Arrays.asList(only.split(",")).contains(c.name())).toList();
 
     ScenarioResult result = new ScenarioResult(name());
-    result.note("each run: Helm chart, 3 replicas, " + loadTime.toSeconds() + " s of load (10 concurrent calls, GET /delay?ms=0 or"
-        + " gRPC Delay 0 ms) while `kubectl rollout restart` repeats; the run ends with the rollout under way at the end of"
-        + " the load window");
+    result.note("each run: Helm chart, 3 replicas, at least " + loadTime.toSeconds() + " s of load while `kubectl rollout restart`"
+        + " repeats, and for the runtime's variants until " + runtimePods + " pods were replaced; the run ends with the rollout"
+        + " under way at the end. The load (e2e MixedLoad): 10 concurrent calls through the service proxy and 6 through the"
+        + " L7 hop (HAProxy, ready endpoints only, changes applied " + hopDelay.toMillis() + " ms after the EndpointSlices,"
+        + " pooled keep-alive connections to the pods shared by all clients); about 10% of calls take 200 ms to 3 s; a third"
+        + " of the HTTP workers call in bursts through pools twice their size; a third of the gRPC workers run server streams"
+        + " of 1 to 3 s. Strict clients: no retries, 15 s timeout per call, unfinished calls count as failed.");
     Map<Contender.Protocol, Map<String, List<double[]>>> plots = new LinkedHashMap<>();
     Metric deletionToExit = result.metric("rollout.deletion-to-exit", "ms", Better.LOWER,
         "pod deletion to process exit per pod replaced under load (preStop sleep included): how long a pod takes to go");
@@ -70,6 +78,8 @@ public final class RolloutScenario implements Scenario {
         "container start to Ready per pod started under load");
     Metric rolloutTime = result.metric("rollout.duration", "ms", Better.LOWER, "one `rollout restart` of 3 pods to all new pods available");
     Metric killed = result.metric("rollout.sigkilled-pods", "pods", Better.LOWER, "pods that needed SIGKILL at the deadline, all loads");
+    Metric inFlight = result.metric("rollout.in-flight-at-drain", "requests", Better.HIGHER,
+        "requests in flight when each replaced runtime pod's drain began (its own summary): how hard the drains were");
 
     try (AgentCluster cluster = AgentCluster.start()) {
       // Interrupted (Ctrl-C, SIGTERM): still stop the control plane and the pods it started.
@@ -82,8 +92,8 @@ public final class RolloutScenario implements Scenario {
       });
       Runtime.getRuntime().addShutdownHook(cleanup);
       try {
-        runAll(new RolloutBench(cluster, loadTime, System.out, context.dir().resolve("pods")), contenders, protocols,
-            result, plots, exit, deletionToExit, startToReady, rolloutTime, killed);
+        runAll(new RolloutBench(cluster, loadTime, runtimePods, hopDelay, System.out, context.dir()), contenders, protocols,
+            result, plots, new Metric[] {exit, deletionToExit, startToReady, rolloutTime, killed, inFlight});
       } finally {
         Runtime.getRuntime().removeShutdownHook(cleanup);
       }
@@ -105,8 +115,13 @@ public final class RolloutScenario implements Scenario {
   }
 
   private static void runAll(RolloutBench bench, List<Contender> contenders, Set<Contender.Protocol> protocols,
-      ScenarioResult result, Map<Contender.Protocol, Map<String, List<double[]>>> plots, Metric exit,
-      Metric deletionToExit, Metric startToReady, Metric rolloutTime, Metric killed) throws Exception {
+      ScenarioResult result, Map<Contender.Protocol, Map<String, List<double[]>>> plots, Metric[] perPod) throws Exception {
+    Metric exit = perPod[0];
+    Metric deletionToExit = perPod[1];
+    Metric startToReady = perPod[2];
+    Metric rolloutTime = perPod[3];
+    Metric killed = perPod[4];
+    Metric inFlight = perPod[5];
     for (Contender contender : contenders) {
       Optional<dev.graceful.e2e.TestCluster.ImageRef> image = bench.image(contender);
       if (image.isEmpty()) {
@@ -120,8 +135,20 @@ public final class RolloutScenario implements Scenario {
         }
         RolloutResult r = bench.run(contender, image.get(), protocol);
         String p = protocol.name().toLowerCase(Locale.ROOT);
-        result.metric("rollout." + p + ".failed", "calls", Better.LOWER, "failed calls, " + protocol.label).add(contender.name(), r.failed());
-        result.metric("rollout." + p + ".ok", "calls", Better.HIGHER, "calls served, " + protocol.label).add(contender.name(), r.ok());
+        for (RolloutResult.PathCount path : r.paths()) {
+          String key = path.path().equals(RolloutBench.SERVICE_PATH) ? "" : ".l7";
+          String through = path.path().equals(RolloutBench.SERVICE_PATH) ? "" : " through the L7 hop";
+          result.metric("rollout." + p + key + ".failed", "calls", Better.LOWER,
+              "failed calls (errors, timeouts and unfinished), " + protocol.label + through).add(contender.name(), path.lost());
+          result.metric("rollout." + p + key + ".issued", "calls", Better.HIGHER, "calls issued, " + protocol.label + through)
+              .add(contender.name(), path.issued());
+          result.metric("rollout." + p + key + ".ok", "calls", Better.HIGHER, "calls served, " + protocol.label + through)
+              .add(contender.name(), path.ok());
+          result.note(perPodBound(contender.name(), protocol.label + through, path, r.replaced()));
+        }
+        result.metric("rollout." + p + ".pods-replaced", "pods", Better.HIGHER, "pods replaced under load, " + protocol.label)
+            .add(contender.name(), r.replaced());
+        r.inFlightAtDrain().forEach(n -> inFlight.add(contender.name(), n));
         result.metric("rollout." + p + ".throughput", "calls/s", Better.HIGHER, "calls served per second, " + protocol.label)
             .add(contender.name(), r.throughput());
         r.sigtermToExit().forEach(ms -> exit.add(contender.name(), ms));
@@ -137,6 +164,21 @@ public final class RolloutScenario implements Scenario {
       }
       killed.add(contender.name(), pods);
     }
+  }
+
+  /**
+   * "F failed calls over N pods replaced: F/N per pod, 95% upper bound U": an honest statement of what a run of this
+   * size can show, with the counts it rests on (issued = ok + failed + unfinished).
+   */
+  static String perPodBound(String contender, String load, RolloutResult.PathCount path, int replaced) {
+    String counts = String.format(Locale.ROOT, "(%d issued = %d ok + %d failed + %d unfinished)", path.issued(), path.ok(),
+        path.failed(), path.unfinished());
+    if (replaced == 0) {
+      return contender + ", " + load + ": " + path.lost() + " failed calls, no pod replaced under load " + counts;
+    }
+    return String.format(Locale.ROOT, "%s, %s: %d failed calls over %d pods replaced: %.3f per pod, 95%% upper bound %.3f %s",
+        contender, load, path.lost(), replaced, path.lost() / (double) replaced,
+        dev.graceful.bench.model.Stats.poissonUpper95(path.lost()) / replaced, counts);
   }
 
   /**

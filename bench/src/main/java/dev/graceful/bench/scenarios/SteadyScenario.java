@@ -8,6 +8,7 @@ import dev.graceful.bench.model.Target;
 import dev.graceful.bench.support.Contender;
 import dev.graceful.bench.support.LoadResult;
 import dev.graceful.bench.support.LoadTools;
+import dev.graceful.bench.support.Pinning;
 import dev.graceful.bench.support.ProcStatus;
 import dev.graceful.bench.support.ServerProcess;
 import java.nio.file.Path;
@@ -51,27 +52,30 @@ public final class SteadyScenario implements Scenario {
   public ScenarioResult run(BenchContext context) throws Exception {
     Duration duration = context.secondsSetting("steady.duration", 10, 3);
     Duration warmup = context.secondsSetting("steady.warmup", 5, 2);
-    int rounds = context.intSetting("steady.rounds", 5, 3);
+    int rounds = context.intSetting("steady.rounds", 15, 3);
+    Pinning pin = Pinning.parse(context.setting("steady.pin", "auto"), Runtime.getRuntime().availableProcessors(),
+        Pinning.tasksetAvailable());
     Duration idleWait = context.secondsSetting("steady.idle-wait", 3, 2);
     String ghz = context.ghz();
     Path proto = context.proto();
     List<Protocol> protocols = List.of(
-        new Protocol("http1", "HTTP/1.1 keep-alive", LoadTools.wrkSettings(), (s, d, raw) -> LoadTools.wrk(s.httpPort, d, raw)),
-        new Protocol("h2", "HTTP/2 h2c", LoadTools.h2Settings(), (s, d, raw) -> LoadTools.h2load(s.httpPort, d, raw)),
-        new Protocol("grpc", "gRPC unary", LoadTools.ghzSettings(), (s, d, raw) -> LoadTools.ghz(ghz, proto, s.grpcPort, d, raw)));
+        new Protocol("http1", "HTTP/1.1 keep-alive", LoadTools.wrkSettings(), (s, d, raw) -> LoadTools.wrk(pin, s.httpPort, d, raw)),
+        new Protocol("h2", "HTTP/2 h2c", LoadTools.h2Settings(), (s, d, raw) -> LoadTools.h2load(pin, s.httpPort, d, raw)),
+        new Protocol("grpc", "gRPC unary", LoadTools.ghzSettings(), (s, d, raw) -> LoadTools.ghz(pin, ghz, proto, s.grpcPort, d, raw)));
 
     ScenarioResult result = new ScenarioResult(name());
     String runtime = Contender.GRACEFUL_RUNTIME;
     for (Protocol p : protocols) {
       result.metric(p.key + ".throughput", "req/s", Better.HIGHER, p.label + ", successful requests per second (" + p.settings + ")")
-          .target(Target.atLeast(runtime, 0.97));
-      result.metric(p.key + ".p99", "ms", Better.LOWER, p.label + ", 99th percentile latency as the tool measures it");
+          .pairedByRound().target(Target.atLeast(runtime, 0.97));
+      result.metric(p.key + ".p99", "ms", Better.LOWER, p.label + ", 99th percentile latency as the tool measures it")
+          .pairedByRound();
       result.metric(p.key + ".errors", "count", Better.LOWER, p.label + ", requests the tool counted as failed per run");
     }
     result.metric("rss.idle", "MiB", Better.LOWER, "VmRSS " + idleWait.toSeconds() + " s after readiness, before any load")
         .target(Target.atMost(runtime, 1.15));
     result.metric("rss.load", "MiB", Better.LOWER, "VmRSS sampled 0.5 s before the end of each measured run")
-        .target(Target.atMost(runtime, 1.15));
+        .pairedByRound().target(Target.atMost(runtime, 1.15));
     result.metric("rss.peak", "MiB", Better.LOWER, "VmHWM (peak resident set) after all runs");
 
     List<Contender> contenders = Contender.both(context, Map.of("GRACEFUL_DRAIN_DELAY", "0"));
@@ -83,7 +87,7 @@ public final class SteadyScenario implements Scenario {
     });
     try {
       for (Contender c : contenders) {
-        servers.put(c.name(), ServerProcess.startReady(context, c, c.name()));
+        servers.put(c.name(), ServerProcess.startReady(context, c, c.name(), pin));
       }
       Thread.sleep(idleWait.toMillis());
       servers.forEach((name, s) -> result.metric("rss.idle").add(name, ProcStatus.rssMiB(s.pid())));
@@ -132,8 +136,8 @@ public final class SteadyScenario implements Scenario {
     }
     result.note("Each measured run " + duration.toSeconds() + " s, " + rounds + " rounds per tool and contender, alternating order, after a "
         + warmup.toSeconds() + " s warm-up of each; both servers run throughout (the idle one costs next to nothing).");
-    result.note("Load tools run on the same " + Runtime.getRuntime().availableProcessors()
-        + " cores as the servers: absolute figures are the machine's, the ratios are the result.");
+    result.note("CPU pinning (steady.pin): " + pin.describe() + ". Absolute figures are the machine's; the ratios, with the 95%"
+        + " interval of the per-round ratio (rounds alternate A B, B A), are the result.");
     result.note("ghz stops at the end of its window by cancelling the calls in flight: those count as errors (up to "
         + LoadTools.GHZ_CONCURRENCY + " a run) and are not the server's doing.");
     result.note("Raw tool output: " + context.runDir().relativize(context.dir()) + "/*.txt; server logs beside them.");

@@ -44,8 +44,8 @@ public final class LoadTools {
     return "ghz -c " + GHZ_CONCURRENCY + " --connections " + GHZ_CONNECTIONS + " graceful.demo.v1.Demo/Delay {delay_ms:0} (proto file)";
   }
 
-  public static LoadResult wrk(int port, Duration duration, Path rawOut) throws IOException, InterruptedException {
-    String out = run(List.of("wrk", "-t" + WRK_THREADS, "-c" + WRK_CONNECTIONS, "-d" + duration.toSeconds() + "s", "--latency",
+  public static LoadResult wrk(Pinning pin, int port, Duration duration, Path rawOut) throws IOException, InterruptedException {
+    String out = run(pin, List.of("wrk", "-t" + WRK_THREADS, "-c" + WRK_CONNECTIONS, "-d" + duration.toSeconds() + "s", "--latency",
         "http://127.0.0.1:" + port + "/delay?ms=0"), duration, rawOut);
     return parseWrk(out);
   }
@@ -72,10 +72,10 @@ public final class LoadTools {
   }
 
   /** h2load; p99 from its per-request log (the summary has no percentiles), which is deleted after reading. */
-  public static LoadResult h2load(int port, Duration duration, Path rawOut) throws IOException, InterruptedException {
+  public static LoadResult h2load(Pinning pin, int port, Duration duration, Path rawOut) throws IOException, InterruptedException {
     Path requestLog = Files.createTempFile(rawOut.getParent(), "h2load-", ".tsv");
     try {
-      String out = run(List.of("h2load", "-t1", "-c" + H2_CLIENTS, "-m" + H2_STREAMS, "-D", String.valueOf(duration.toSeconds()),
+      String out = run(pin, List.of("h2load", "-t1", "-c" + H2_CLIENTS, "-m" + H2_STREAMS, "-D", String.valueOf(duration.toSeconds()),
           "--log-file=" + requestLog, "http://127.0.0.1:" + port + "/delay?ms=0"), duration, rawOut);
       RequestLog log = RequestLog.read(requestLog);
       return parseH2load(out, log.p99Ms()).withPerSecond(log.perSecond());
@@ -140,8 +140,8 @@ public final class LoadTools {
    * ghz for the duration ({@code -z}); calls still in flight when the window closes are cancelled by ghz and count as
    * errors, so errors of a few dozen per run are expected and not the server's doing. Throughput counts OK only.
    */
-  public static LoadResult ghz(String ghz, Path proto, int port, Duration duration, Path rawOut) throws IOException, InterruptedException {
-    String out = run(List.of(ghz, "--insecure", "--proto", proto.toString(), "--call", "graceful.demo.v1.Demo/Delay",
+  public static LoadResult ghz(Pinning pin, String ghz, Path proto, int port, Duration duration, Path rawOut) throws IOException, InterruptedException {
+    String out = run(pin, List.of(ghz, "--insecure", "--proto", proto.toString(), "--call", "graceful.demo.v1.Demo/Delay",
         "-d", "{\"delay_ms\":0}", "-c", String.valueOf(GHZ_CONCURRENCY), "--connections", String.valueOf(GHZ_CONNECTIONS),
         "-z", duration.toSeconds() + "s", "127.0.0.1:" + port), duration, rawOut);
     return parseGhz(out);
@@ -168,7 +168,8 @@ public final class LoadTools {
     return new LoadResult("ghz", ok, failed, seconds, ok / seconds, p99Ms);
   }
 
-  private static String run(List<String> command, Duration duration, Path rawOut) throws IOException, InterruptedException {
+  private static String run(Pinning pin, List<String> given, Duration duration, Path rawOut) throws IOException, InterruptedException {
+    List<String> command = pin.tool(given);
     Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(rawOut.toFile()).start();
     if (!p.waitFor(duration.toSeconds() + 60, TimeUnit.SECONDS)) {
       p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

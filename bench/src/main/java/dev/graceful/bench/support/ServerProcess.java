@@ -35,11 +35,17 @@ public final class ServerProcess implements AutoCloseable {
 
   /** Starts the JVM; the clock for {@link #awaitReady} starts right before {@link ProcessBuilder#start()}. */
   public static ServerProcess start(BenchContext context, Contender contender, String logName) throws IOException {
+    return start(context, contender, logName, Pinning.none());
+  }
+
+  /** As {@link #start(BenchContext, Contender, String)}, on the CPUs {@code pinning} gives servers. */
+  public static ServerProcess start(BenchContext context, Contender contender, String logName, Pinning pinning)
+      throws IOException {
     int http = FreePorts.next();
     int grpc = FreePorts.next();
     int management = FreePorts.next();
     Path log = context.dir().resolve(logName + ".log");
-    ProcessBuilder builder = new ProcessBuilder(contender.command(context));
+    ProcessBuilder builder = new ProcessBuilder(pinning.server(contender.command(context)));
     builder.environment().keySet().removeIf(k -> k.startsWith("GRACEFUL_"));
     builder.environment().putAll(contender.env(http, grpc, management));
     builder.redirectErrorStream(true).redirectOutput(log.toFile());
@@ -50,7 +56,13 @@ public final class ServerProcess implements AutoCloseable {
 
   /** Starts and waits for readiness (bounded), failing with the log's tail if it does not come. */
   public static ServerProcess startReady(BenchContext context, Contender contender, String logName) throws IOException {
-    ServerProcess server = start(context, contender, logName);
+    return startReady(context, contender, logName, Pinning.none());
+  }
+
+  /** As {@link #startReady(BenchContext, Contender, String)}, on the CPUs {@code pinning} gives servers. */
+  public static ServerProcess startReady(BenchContext context, Contender contender, String logName, Pinning pinning)
+      throws IOException {
+    ServerProcess server = start(context, contender, logName, pinning);
     server.awaitReady(Duration.ofSeconds(60), 5);
     return server;
   }

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -39,6 +40,7 @@ public final class Load {
   private final String name;
   private final long maxCalls;
   private final Duration callTimeout;
+  private final LongSupplier pauseMs;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicLong ok = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
@@ -60,7 +62,16 @@ public final class Load {
 
   /** As {@link #start(String, int, long, Supplier)} with another bound on each call. */
   public static Load start(String name, int workers, long maxCalls, Duration callTimeout, Supplier<Future<?>> call) {
-    Load load = new Load(name, maxCalls, callTimeout);
+    return start(name, workers, maxCalls, callTimeout, () -> 0, call);
+  }
+
+  /**
+   * As {@link #start(String, int, long, Duration, Supplier)}, each worker waiting {@code pauseMs} (asked after every
+   * call) before its next one: a client whose pooled connections sit idle between calls. A pause is not a call.
+   */
+  public static Load start(String name, int workers, long maxCalls, Duration callTimeout, LongSupplier pauseMs,
+      Supplier<Future<?>> call) {
+    Load load = new Load(name, maxCalls, callTimeout, pauseMs);
     load.startMillis = System.currentTimeMillis();
     for (int i = 0; i < workers; i++) {
       load.loop(call);
@@ -68,10 +79,32 @@ public final class Load {
     return load;
   }
 
-  private Load(String name, long maxCalls, Duration callTimeout) {
+  private Load(String name, long maxCalls, Duration callTimeout, LongSupplier pauseMs) {
     this.name = name;
     this.maxCalls = maxCalls;
     this.callTimeout = callTimeout;
+    this.pauseMs = pauseMs;
+  }
+
+  /**
+   * Pauses for workers that call in bursts: none during the first {@code on} of every {@code on + off} (wall clock),
+   * otherwise until the next burst. The connections a burst opened then sit idle in the client's pool.
+   */
+  public static LongSupplier bursts(Duration on, Duration off) {
+    long period = on.plus(off).toMillis();
+    return () -> {
+      long phase = System.currentTimeMillis() % period;
+      return phase < on.toMillis() ? 0 : period - phase;
+    };
+  }
+
+  /**
+   * The harsher mix's delays: about 10% of calls take 200 ms to 3 s, the rest {@code fastMs}, so drains begin with
+   * requests in flight.
+   */
+  public static int mixedDelayMs(int fastMs) {
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    return random.nextInt(10) == 0 ? 200 + random.nextInt(2801) : fastMs;
   }
 
   private void loop(Supplier<Future<?>> call) {
@@ -90,7 +123,7 @@ public final class Load {
       if (settled.compareAndSet(false, true)) {
         timedOut.incrementAndGet();
         count(false, "no answer within " + callTimeout.toMillis() + " ms");
-        loop(call);
+        next(call);
       }
     }, callTimeout.toMillis(), TimeUnit.MILLISECONDS);
     Future<?> f;
@@ -105,14 +138,24 @@ public final class Load {
         timer.cancel(false);
         count(ar.succeeded(), ar.succeeded() ? null : String.valueOf(ar.cause()));
         if (returned[0]) {
-          loop(call);
+          next(call);
         } else {
           // Completed before call.get() returned (a call failing at once): the next one goes on another stack.
-          TIMERS.execute(() -> loop(call));
+          TIMERS.execute(() -> next(call));
         }
       }
     });
     returned[0] = true;
+  }
+
+  /** The worker's next call, after its pause if it has one. */
+  private void next(Supplier<Future<?>> call) {
+    long pause = pauseMs.getAsLong();
+    if (pause > 0 && running.get()) {
+      TIMERS.schedule(() -> loop(call), pause, TimeUnit.MILLISECONDS);
+    } else {
+      loop(call);
+    }
   }
 
   /** Counts one settled call; under the load's lock, so stop() takes its snapshot between two counts. */
