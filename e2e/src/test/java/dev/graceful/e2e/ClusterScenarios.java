@@ -250,18 +250,19 @@ abstract class ClusterScenarios {
   @Test
   @Order(5)
   void rollingRestartsUnderLoadFailNoRequest() throws Exception {
-    install("rolled", false, 3);
-    Rollouts result = rolloutsUnderLoad("rolled", "defaults ");
-    uninstall("rolled");
-    assertNoCallFailed(result);
+    rollOutWithoutFailure("rolled", false, "defaults ");
   }
 
   @Test
   @Order(6)
   void rollingRestartsWithTheReadinessGateFailNoRequestEither() throws Exception {
-    install("rolled-gate", true, 3);
-    Rollouts result = rolloutsUnderLoad("rolled-gate", "gate ");
-    uninstall("rolled-gate");
+    rollOutWithoutFailure("rolled-gate", true, "gate ");
+  }
+
+  private void rollOutWithoutFailure(String release, boolean gate, String label) throws Exception {
+    install(release, gate, 3);
+    Rollouts result = rolloutsUnderLoad(release, label);
+    uninstall(release);
     assertNoCallFailed(result);
   }
 

@@ -159,7 +159,8 @@ public final class RolloutScenario implements Scenario {
         List<double[]> points = r.perSecond().stream().map(s -> new double[] {s[0], s[1], s[2]}).toList();
         plots.computeIfAbsent(protocol, k -> new LinkedHashMap<>()).put(contender.name(), points);
         if (!r.firstErrors().isEmpty()) {
-          result.note(contender.name() + " " + protocol.label + " first errors: " + r.firstErrors());
+          result.note(contender.name() + " " + protocol.label + " first errors: "
+              + r.firstErrors().stream().map(e -> e.replaceAll("\\s+", " ")).toList());
         }
       }
       killed.add(contender.name(), pods);

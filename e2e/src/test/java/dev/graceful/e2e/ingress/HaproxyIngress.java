@@ -287,15 +287,7 @@ public final class HaproxyIngress implements TestCluster.ServiceAccess {
     }
     applier.shutdownNow();
     if (haproxy != null) {
-      haproxy.destroy();
-      try {
-        if (!haproxy.waitFor(5, TimeUnit.SECONDS)) {
-          haproxy.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        haproxy.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
+      LocalProcesses.stop(haproxy);
     }
   }
 }

@@ -199,7 +199,13 @@ public final class Load {
             .setURI("/delay?ms=" + ms).setIdleTimeout(timeout.toMillis()))
         .compose(req -> req.send())
         .compose(resp -> resp.body().compose(body -> resp.statusCode() == 200 && body.toString().equals("delayed " + ms + " ms\n")
-            ? Future.succeededFuture() : Future.failedFuture("HTTP " + resp.statusCode() + " " + body)));
+            ? Future.succeededFuture() : Future.failedFuture("HTTP " + resp.statusCode() + " " + oneLine(body.toString()))));
+  }
+
+  /** A body as one short line for error lists (a proxy's error page is multi-line HTML). */
+  private static String oneLine(String body) {
+    String line = body.replaceAll("\\s+", " ").trim();
+    return line.length() > 120 ? line.substring(0, 120) + "..." : line;
   }
 
   /**
