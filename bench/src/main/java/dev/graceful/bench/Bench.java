@@ -75,6 +75,7 @@ public final class Bench {
         result.note("Machine load average (1/5/15 min) before: " + loadBefore + "; after: " + BenchContext.loadAverage()
             + " on " + Runtime.getRuntime().availableProcessors() + " cores (the machine is shared: other work adds noise).");
         run.add(result);
+        result.partFailures().forEach((part, why) -> run.failed(name + ": " + part, why));
         context.log("done in " + result.elapsed().toSeconds() + " s");
       } catch (Exception | AssertionError e) {
         run.failed(name, e.toString());

@@ -21,6 +21,7 @@ public final class ScenarioResult {
   private final Map<String, Metric> metrics = new LinkedHashMap<>();
   private final Map<String, List<double[]>> series = new LinkedHashMap<>();
   private final List<String> notes = new ArrayList<>();
+  private final java.util.Map<String, String> partFailures = new java.util.LinkedHashMap<>();
   private final List<Marker> markers = new ArrayList<>();
   private String seriesTitle = "";
   private Duration elapsed = Duration.ZERO;
@@ -73,6 +74,19 @@ public final class ScenarioResult {
   public synchronized ScenarioResult seriesTitle(String title) {
     this.seriesTitle = title;
     return this;
+  }
+
+  /**
+   * Records a part of the scenario that failed while the rest went on (a contender that could not be measured): the
+   * report lists it under the failed scenarios, and the run's exit code says so.
+   */
+  public synchronized ScenarioResult partFailed(String part, String reason) {
+    partFailures.put(part, reason);
+    return this;
+  }
+
+  public synchronized java.util.Map<String, String> partFailures() {
+    return new java.util.LinkedHashMap<>(partFailures);
   }
 
   public synchronized ScenarioResult note(String note) {

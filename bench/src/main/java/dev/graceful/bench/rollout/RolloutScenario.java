@@ -133,7 +133,15 @@ public final class RolloutScenario implements Scenario {
         if (!protocols.contains(protocol) || !contender.protocols().contains(protocol)) {
           continue;
         }
-        RolloutResult r = bench.run(contender, image.get(), protocol);
+        RolloutResult r;
+        try {
+          r = bench.run(contender, image.get(), protocol);
+        } catch (Exception e) {
+          // The contenders measured so far keep their results; this one is reported as failed.
+          result.partFailed(contender.name() + " " + protocol.label, e.toString().replaceAll("\\s+", " "));
+          result.note("NOT MEASURED: " + contender.name() + " " + protocol.label + ": " + e.toString().replaceAll("\\s+", " "));
+          continue;
+        }
         String p = protocol.name().toLowerCase(Locale.ROOT);
         for (RolloutResult.PathCount path : r.paths()) {
           String key = path.path().equals(RolloutBench.SERVICE_PATH) ? "" : ".l7";

@@ -42,7 +42,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>Two frontends on loopback: {@code http} (HTTP/1.1, and HTTP/2 with prior knowledge, to the pods' {@code http}
  * port over HTTP/1.1 keep-alive, as ingress-nginx does) and {@code grpc} (HTTP/2 on both sides, to the pods'
- * {@code grpc} port). HAProxy's own log keeps every request that ended in an error, in {@code haproxy.log}.
+ * {@code grpc} port). HAProxy's own log keeps every request that ended in an error, in {@code haproxy.log}; its
+ * admin socket lives in a short temp dir of its own, removed on close.
  */
 public final class HaproxyIngress implements TestCluster.ServiceAccess {
 
@@ -77,7 +78,8 @@ public final class HaproxyIngress implements TestCluster.ServiceAccess {
     this.applyDelay = applyDelay;
     this.reachable = reachable;
     this.dir = dir;
-    this.socket = dir.resolve("admin.sock");
+    // A Unix socket path must be short (HAProxy takes at most 97 bytes), so the socket lives in its own temp dir.
+    this.socket = shortSocketPath();
     this.applier = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "ingress-" + service);
       t.setDaemon(true);
@@ -156,6 +158,14 @@ public final class HaproxyIngress implements TestCluster.ServiceAccess {
   @Override
   public Map<String, Integer> ports() {
     return Map.copyOf(ports);
+  }
+
+  private static Path shortSocketPath() {
+    try {
+      return Files.createTempDirectory(Path.of("/tmp"), "hop-").resolve("admin.sock");
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private String config() {
@@ -288,6 +298,12 @@ public final class HaproxyIngress implements TestCluster.ServiceAccess {
     applier.shutdownNow();
     if (haproxy != null) {
       LocalProcesses.stop(haproxy);
+    }
+    try {
+      Files.deleteIfExists(socket);
+      Files.deleteIfExists(socket.getParent());
+    } catch (IOException e) {
+      // a leftover empty temp dir is harmless
     }
   }
 }
