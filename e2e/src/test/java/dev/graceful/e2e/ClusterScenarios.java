@@ -426,6 +426,7 @@ abstract class ClusterScenarios {
         String errors = hop.log().lines().filter(l -> !l.contains("UP/READY") && !l.contains("maintenance")).limit(5)
             .reduce((a, b) -> a + " | " + b).orElse("none");
         figures.put(label + "L7 hop error lines (first 5)", errors);
+        assertEquals(List.of(), hop.applyFailures(), "the L7 hop could not follow the EndpointSlices");
       });
       cluster.terminated().stream().filter(t -> t.pod().contains("/" + release + "-")).forEach(t -> figures.put(
           label + "pod " + t.pod() + " SIGTERM to exit", Duration.between(t.sigterm(), t.exited()).toMillis() + " ms, exit "

@@ -67,6 +67,7 @@ public final class HaproxyIngress implements TestCluster.ServiceAccess {
   private final Map<String, Integer> ports = new LinkedHashMap<>();
   private final List<String> changes = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile int routable;
+  private final List<String> applyFailures = new java.util.concurrent.CopyOnWriteArrayList<>();
   private Process haproxy;
   private SharedIndexInformer<EndpointSlice> informer;
 
@@ -238,6 +239,7 @@ public final class HaproxyIngress implements TestCluster.ServiceAccess {
       routable = ready;
     } catch (IOException | RuntimeException e) {
       changes.add(Instant.now() + " apply failed: " + e);
+      applyFailures.add(e.toString());
     }
   }
 
@@ -274,6 +276,11 @@ public final class HaproxyIngress implements TestCluster.ServiceAccess {
   @Override
   public int routableEndpoints() {
     return routable;
+  }
+
+  /** Changes HAProxy refused or that could not be sent: a hop that routes stale is no proof, so callers check this. */
+  public List<String> applyFailures() {
+    return List.copyOf(applyFailures);
   }
 
   /** Every change the controller applied, with its time, for a report. */
