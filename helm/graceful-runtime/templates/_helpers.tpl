@@ -1,13 +1,18 @@
 {{/* Names and labels, following `helm create`'s conventions. */}}
 {{- define "graceful.name" -}}
-{{- .Chart.Name | trunc 63 | trimSuffix "-" }}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
 {{- define "graceful.fullname" -}}
-{{- if contains .Chart.Name .Release.Name }}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
 {{- .Release.Name | trunc 63 | trimSuffix "-" }}
 {{- else }}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -16,13 +21,38 @@ app.kubernetes.io/name: {{ include "graceful.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{/* The standard labels, then commonLabels (which cannot replace the selector's). */}}
 {{- define "graceful.labels" -}}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
-{{ include "graceful.selectorLabels" . }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-app.kubernetes.io/component: server
-app.kubernetes.io/part-of: {{ include "graceful.name" . }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- $labels := dict
+  "helm.sh/chart" (printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_")
+  "app.kubernetes.io/version" .Chart.AppVersion
+  "app.kubernetes.io/component" "server"
+  "app.kubernetes.io/part-of" (include "graceful.name" .)
+  "app.kubernetes.io/managed-by" .Release.Service }}
+{{- $labels = merge (include "graceful.selectorLabels" . | fromYaml) $labels .Values.commonLabels }}
+{{- toYaml $labels }}
+{{- end }}
+
+{{/* metadata.labels and, when commonAnnotations are set, metadata.annotations; the caller indents. */}}
+{{- define "graceful.metadata" -}}
+labels:
+  {{- include "graceful.labels" . | nindent 2 }}
+{{- with .Values.commonAnnotations }}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* registry/repository@digest, or :tag (the appVersion by default); image.registry, then global.imageRegistry. */}}
+{{- define "graceful.image" -}}
+{{- $registry := .Values.image.registry | default .Values.global.imageRegistry }}
+{{- $repository := .Values.image.repository }}
+{{- if $registry }}{{ $repository = printf "%s/%s" $registry $repository }}{{ end }}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" $repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" $repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- end }}
 {{- end }}
 
 {{- define "graceful.serviceAccountName" -}}

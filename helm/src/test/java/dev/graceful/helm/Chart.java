@@ -6,11 +6,16 @@ import com.marcnuri.helm.TemplateCommand;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /** The chart under test, rendered by Helm itself (helm-java) and parsed into fabric8's model. */
 final class Chart {
@@ -18,6 +23,8 @@ final class Chart {
   static final Path DIR = Path.of("graceful-runtime");
   static final String RELEASE = "graceful-runtime";
   static final String NAMESPACE = "default";
+  /** The cluster version rendered for: helm-java's default (1.20) is below the chart's kubeVersion. */
+  static final String KUBE_VERSION = "1.33.0";
 
   private Chart() {
   }
@@ -27,10 +34,53 @@ final class Chart {
     return template(NAMESPACE, values);
   }
 
+  /**
+   * Renders like {@code helm template} on the command line, hooks included: helm-java returns the release's manifest
+   * only, so the hooks are rendered from a copy of the chart whose hook annotation Helm does not recognise, and the
+   * annotation is put back in the output.
+   */
   static String template(String namespace, Map<String, Object> values) {
-    TemplateCommand template = new Helm(DIR).template().withName(RELEASE).withNamespace(namespace);
+    TemplateCommand template = new Helm(HOOKS_REVEALED.get()).template().withName(RELEASE).withNamespace(namespace)
+        .withKubeVersion(KUBE_VERSION);
     values.forEach(template::set);
-    return template.call();
+    return template.call().replace(REVEALED_HOOK, HOOK);
+  }
+
+  private static final String HOOK = "helm.sh/hook:";
+  private static final String REVEALED_HOOK = "helm.sh/hook-revealed-by-the-tests:";
+  private static final Supplier<Path> HOOKS_REVEALED = memoize(Chart::copyWithHooksRevealed);
+
+  private static Path copyWithHooksRevealed() {
+    try {
+      Path copy = Files.createTempDirectory("chart-").resolve(DIR.getFileName());
+      try (Stream<Path> files = Files.walk(DIR)) {
+        for (Path source : files.toList()) {
+          Path target = copy.resolve(DIR.relativize(source).toString());
+          if (Files.isDirectory(source)) {
+            Files.createDirectories(target);
+          } else {
+            Files.writeString(target, Files.readString(source).replace(HOOK, REVEALED_HOOK));
+          }
+        }
+      }
+      return copy;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static <T> Supplier<T> memoize(Supplier<T> supplier) {
+    return new Supplier<>() {
+      private T value;
+
+      @Override
+      public synchronized T get() {
+        if (value == null) {
+          value = supplier.get();
+        }
+        return value;
+      }
+    };
   }
 
   /**
@@ -38,7 +88,8 @@ final class Chart {
    * install (no cluster is contacted), in namespace {@code namespace}.
    */
   static String notes(String namespace, Map<String, Object> values) {
-    InstallCommand install = new Helm(DIR).install().withName(RELEASE).withNamespace(namespace).clientOnly().dryRun();
+    InstallCommand install = new Helm(DIR).install().withName(RELEASE).withNamespace(namespace).withKubeVersion(KUBE_VERSION)
+        .clientOnly().dryRun();
     values.forEach(install::set);
     String output = install.call().getOutput();
     int notes = output.indexOf("NOTES:\n");

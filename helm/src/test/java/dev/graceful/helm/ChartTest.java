@@ -248,8 +248,8 @@ class ChartTest {
   @Test
   void everyObjectAndTheRoleBindingSubjectAreInTheReleaseNamespace() {
     Chart.Rendered r = new Chart.Rendered(Chart.parse(Chart.template("shop",
-        Map.of("serviceMonitor.enabled", true, "autoscaling.enabled", true))));
-    assertEquals(9, r.objects().size(), r.kinds().toString());
+        Map.of("serviceMonitor.enabled", true, "autoscaling.enabled", true, "networkPolicy.enabled", true))));
+    assertEquals(12, r.objects().size(), "every kind the chart has, helm test's included: " + r.kinds());
     for (var o : r.objects()) {
       assertEquals("shop", o.getMetadata().getNamespace(), o.getKind() + " " + o.getMetadata().getName());
     }
@@ -259,9 +259,9 @@ class ChartTest {
   @Test
   void optionalObjects() {
     Chart.Rendered defaults = Chart.render(Map.of());
-    assertEquals(java.util.Set.of("ServiceAccount", "Role", "RoleBinding", "Service", "Deployment", "PodDisruptionBudget"),
+    assertEquals(java.util.Set.of("ServiceAccount", "Role", "RoleBinding", "Service", "Deployment", "PodDisruptionBudget", "Pod"),
         java.util.Set.copyOf(defaults.kinds()));
-    assertEquals(6, defaults.kinds().size());
+    assertEquals(8, defaults.kinds().size(), "and the helm test's Service: " + defaults.kinds());
     assertEquals(1, defaults.get(PodDisruptionBudget.class).getSpec().getMaxUnavailable().getIntVal());
 
     Chart.Rendered all = Chart.render(Map.of("autoscaling.enabled", true, "serviceMonitor.enabled", true));

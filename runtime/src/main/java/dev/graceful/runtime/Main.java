@@ -1,5 +1,6 @@
 package dev.graceful.runtime;
 
+import dev.graceful.runtime.check.ReleaseCheck;
 import dev.graceful.runtime.config.ConfigException;
 import dev.graceful.runtime.config.ConfigLoader;
 import dev.graceful.runtime.config.RuntimeConfig;
@@ -7,12 +8,14 @@ import dev.graceful.runtime.config.Setting;
 import dev.graceful.runtime.demo.DemoModule;
 import dev.graceful.runtime.lifecycle.ExitCode;
 import io.vertx.core.Deployable;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 /**
  * Runs the classes named in {@code GRACEFUL_VERTICLES}, or the demo when none are named, until SIGTERM/SIGINT.
- * Exit codes: see {@link ExitCode}.
+ * Exit codes: see {@link ExitCode}. With the argument {@code check}, checks a running release instead
+ * ({@link ReleaseCheck}).
  */
 public final class Main {
 
@@ -20,6 +23,11 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("check")) {
+      // The chart's `helm test` pod: the same image and entry point, checking a release from inside the cluster.
+      System.exit(ReleaseCheck.run(List.of(args).subList(1, args.length), System.out));
+      return;
+    }
     // One line per record: time, level, logger, message.
     defaultProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %3$s - %5$s%6$s%n");
     // Netty 4.2 sets up JFR events for its buffer allocator on first use even when nothing records them: about 80 JFR
