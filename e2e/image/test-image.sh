@@ -37,6 +37,11 @@ java_version=${java_version%%$'\n'*}
 check "the base runs Java 21 ($java_version)" grep -q '"21' <<<"$java_version"
 user=$(podman image inspect "$IMAGE" --format '{{.Config.User}}')
 check "the image runs as non-root user ($user)" test "$user" = "10001:10001"
+label() { podman image inspect "$1" --format "{{index .Config.Labels \"org.opencontainers.image.$2\"}}"; }
+revision=$(label "$IMAGE" revision)
+check "the OCI revision label names the commit built ($revision)" grep -q "^$(git rev-parse HEAD)" <<<"$revision"
+check "the OCI version and licenses labels are set ($(label "$IMAGE" version), $(label "$IMAGE" licenses))" \
+  test -n "$(label "$IMAGE" version)" -a -n "$(label "$IMAGE" licenses)"
 
 # The heap follows the container's memory limit. This run prints the JVM's final flags and stops at once on a
 # deliberately bad setting (exit 2), so it costs one JVM start.
@@ -78,10 +83,36 @@ if [ "$failed" -gt 0 ]; then
   echo "--- container log"; podman logs "$NAME" 2>&1 | tail -40
 fi
 
+# A base without a shell (as distroless images are): the Dockerfile must build on it (no RUN), and the image must run,
+# answer the chart's `helm test` check (`check`, the image's own entry point) and drain on SIGTERM.
+NOSHELL_BASE="${GRACEFUL_TEST_NOSHELL_BASE:-localhost/graceful-base-jre21-noshell}"
+NOSHELL_IMAGE="${GRACEFUL_TEST_NOSHELL_IMAGE:-localhost/graceful-runtime:test-noshell}"
+NOSHELL_NAME="graceful-noshell-test-$$"
+trap 'cleanup; podman rm -f "$NOSHELL_NAME" >/dev/null 2>&1 || true' EXIT
+printf 'FROM %s\nRUN rm -f /bin/sh /usr/bin/sh /bin/bash /usr/bin/bash /bin/dash /usr/bin/dash /usr/bin/rbash\n' "$BASE_IMAGE" \
+  | podman build -q -t "$NOSHELL_BASE" -f - . >/dev/null
+check "the shell-less base has no shell" sh -c "! podman run --rm --entrypoint /bin/sh $NOSHELL_BASE -c true >/dev/null 2>&1"
+check "the Dockerfile builds on a base without a shell" env BASE_IMAGE="$NOSHELL_BASE" e2e/podman/build-image.sh "$NOSHELL_IMAGE"
+podman run -d --name "$NOSHELL_NAME" --network host --read-only --tmpfs /tmp:rw,size=64m --cap-drop ALL \
+  -e GRACEFUL_HOST="$ADDR" -e GRACEFUL_HTTP_PORT="$HTTP" -e GRACEFUL_GRPC_PORT="$GRPC" \
+  -e GRACEFUL_MANAGEMENT_PORT="$MGMT" -e GRACEFUL_DRAIN_DELAY=0 "$NOSHELL_IMAGE" >/dev/null
+check "the shell-less image turns ready" wait_for 60 curl -sf "http://$ADDR:$MGMT/health/ready"
+release_check=$(podman run --rm --network host --read-only --tmpfs /tmp:rw,size=16m --cap-drop ALL "$NOSHELL_IMAGE" check \
+  --host "$ADDR" --http-port "$HTTP" --grpc-port "$GRPC" --probes-host "$ADDR" --management-port "$MGMT" \
+  --http-path '/delay?ms=0' --timeout-seconds 20 2>&1 || true)
+check "the chart's helm test check passes against it" grep -q "release check passed: 5 checks" <<<"$release_check"
+podman kill --signal TERM "$NOSHELL_NAME" >/dev/null
+noshell_exit=$(timeout 40 podman wait "$NOSHELL_NAME" || echo timeout)
+check "the shell-less image exits 0 on SIGTERM (got $noshell_exit)" test "$noshell_exit" = 0
+if [ "$failed" -gt 0 ]; then
+  echo "--- release check"; echo "$release_check"
+  echo "--- shell-less container log"; podman logs "$NOSHELL_NAME" 2>&1 | tail -20
+fi
+
 # The user path from the README: FROM the image, copy a jar into /app/ext, set GRACEFUL_VERTICLES.
 USER_IMAGE="${GRACEFUL_TEST_USER_IMAGE:-localhost/hello-module:test}"
 USER_NAME="graceful-user-image-test-$$"
-trap 'cleanup; podman rm -f "$USER_NAME" >/dev/null 2>&1 || true' EXIT
+trap 'cleanup; podman rm -f "$NOSHELL_NAME" "$USER_NAME" >/dev/null 2>&1 || true' EXIT
 examples/hello-module/build.sh
 podman build -q --build-arg RUNTIME_IMAGE="$IMAGE" -t "$USER_IMAGE" examples/hello-module >/dev/null
 podman run -d --name "$USER_NAME" --network host --read-only --tmpfs /tmp:rw,size=64m --cap-drop ALL \

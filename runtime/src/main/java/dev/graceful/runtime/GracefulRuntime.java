@@ -16,6 +16,7 @@ import dev.graceful.runtime.shutdown.ShutdownReport;
 import dev.graceful.runtime.sidecar.SidecarSupport;
 import dev.graceful.runtime.signal.SignalTrap;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
+import dev.graceful.runtime.metrics.JvmMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Deployable;
 import io.vertx.core.Future;
@@ -32,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -74,8 +76,14 @@ public final class GracefulRuntime {
     // the application's servers leave for it, nor the application's flood the probes'.
     ServerRegistry managementConnections = new ServerRegistry(config.limits().forManagement(), true);
     // Built while the Vert.x instances are created: both are mostly class loading, and they load different classes.
-    CompletableFuture<PrometheusMeterRegistry> registryBuild =
-        BackgroundStart.begin("metrics", () -> RuntimeMetrics.bounded(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+    AtomicReference<JvmMetrics> jvmMetrics = new AtomicReference<>();
+    CompletableFuture<PrometheusMeterRegistry> registryBuild = BackgroundStart.begin("metrics", () -> {
+      PrometheusMeterRegistry built = RuntimeMetrics.bounded(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+      if (config.jvmMetrics()) {
+        jvmMetrics.set(JvmMetrics.bindTo(built));
+      }
+      return built;
+    });
     BackgroundStart.warmJson();
     // Probes, metrics and shutdown timers get their own small Vert.x, so busy application loops cannot delay them.
     Vertx control = Vertx.builder().with(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2))
@@ -93,7 +101,7 @@ public final class GracefulRuntime {
             : Optional.empty()))
         .build();
     PrometheusMeterRegistry registry = registryBuild.join();
-    RuntimeMetrics metrics = new RuntimeMetrics(registry, lifecycle, serverRegistry);
+    RuntimeMetrics metrics = new RuntimeMetrics(registry, lifecycle, serverRegistry, Optional.ofNullable(jvmMetrics.get()));
     HealthProbes probes = new HealthProbes(control, lifecycle);
     ManagementServer management = new ManagementServer(control, probes, registry, metrics::refreshServers);
     Optional<KubernetesIntegration> kubernetes;
@@ -176,7 +184,7 @@ public final class GracefulRuntime {
   public Future<Void> close() {
     parts.kubernetes().ifPresent(KubernetesIntegration::close);
     // Closing the control instance also closes the management server; chain on futures not bound to its context.
-    return parts.vertx().close().transform(ar -> parts.control().close());
+    return parts.vertx().close().transform(ar -> parts.control().close()).onComplete(ar -> parts.metrics().close());
   }
 
   /**

@@ -3,10 +3,12 @@ package dev.graceful.runtime;
 import dev.graceful.runtime.check.ReleaseCheck;
 import dev.graceful.runtime.config.ConfigException;
 import dev.graceful.runtime.config.ConfigLoader;
+import dev.graceful.runtime.config.LogSettings;
 import dev.graceful.runtime.config.RuntimeConfig;
 import dev.graceful.runtime.config.Setting;
 import dev.graceful.runtime.demo.DemoModule;
 import dev.graceful.runtime.lifecycle.ExitCode;
+import dev.graceful.runtime.logging.ProcessLog;
 import io.vertx.core.Deployable;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,14 +30,18 @@ public final class Main {
       System.exit(ReleaseCheck.run(List.of(args).subList(1, args.length), System.out));
       return;
     }
-    // One line per record: time, level, logger, message.
-    defaultProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %3$s - %5$s%6$s%n");
+    // Every logger through one handler, in the format asked for; set again below from the whole configuration.
+    LogSettings logging = ConfigLoader.loggingFromEnvironment(System.getenv());
+    ProcessLog.install(logging);
     // Netty 4.2 sets up JFR events for its buffer allocator on first use even when nothing records them: about 80 JFR
     // classes generated and 8 MiB more resident at start. -Dio.netty.jfr.enabled=true brings them back.
     defaultProperty("io.netty.jfr.enabled", "false");
     RuntimeBuilder builder = GracefulRuntime.builder();
     try {
       RuntimeConfig config = ConfigLoader.fromEnvironment();
+      if (!config.logging().equals(logging)) {
+        ProcessLog.install(config.logging());   // GRACEFUL_CONFIG_FILE may set them too
+      }
       builder.config(config);
       if (config.runsUserVerticles()) {
         String named = config.verticles().stream().map(Class::getName).collect(Collectors.joining(","));

@@ -1,6 +1,7 @@
 package dev.graceful.runtime;
 
 import dev.graceful.runtime.lifecycle.LifecycleState;
+import dev.graceful.runtime.logging.StructuredMessage;
 import dev.graceful.runtime.shutdown.DrainServers;
 import dev.graceful.runtime.shutdown.FixedDelayWait;
 import dev.graceful.runtime.shutdown.NeverReadyNoWait;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -100,7 +102,8 @@ final class ShutdownSequence {
     phases.add(new StopVerticles(parts.vertx(), parts.lifecycle(), start.deployments()));
     return new ShutdownCoordinator(phases, parts.metrics()::recordPhase).run(budget)
         .onComplete(ar -> parts.lifecycle().moveTo(LifecycleState.STOPPED))
-        .onSuccess(report -> LOG.info(report.toJson().encode()))
+        .onSuccess(report -> StructuredMessage.log(LOG, Level.INFO, "shutdown complete: " + report.outcome() + " in "
+            + report.total().toMillis() + " ms, exit code " + report.exitCode().code(), report.toJson()))
         .compose(report -> parts.kubernetes().map(k -> {
           k.shutdownFinished(report);
           // Events are best effort, but a forced shutdown ends with the budget spent: the flush may then use half the

@@ -112,8 +112,28 @@ public final class ConfigLoader {
               + ") so the drain keeps part of the budget");
     }
     return new RuntimeConfig(host, http, grpc, management, shutdown, drainDelay, stop, start,
-        verticles(), grpcTls(), kubernetes(), sidecar(), bool(Setting.VERTX_METRICS), serverLimits(),
-        bool(Setting.GRPC_REFLECTION));
+        verticles(), grpcTls(), kubernetes(), sidecar(), bool(Setting.JVM_METRICS), bool(Setting.VERTX_METRICS), serverLimits(),
+        bool(Setting.GRPC_REFLECTION), logging());
+  }
+
+  private LogSettings logging() {
+    LogSettings.Format format = LogSettings.Format.parse(raw(Setting.LOG_FORMAT)).orElseThrow(
+        () -> new ConfigException(Setting.LOG_FORMAT.key(), raw(Setting.LOG_FORMAT), "use text or json"));
+    java.util.logging.Level level = LogSettings.parseLevel(raw(Setting.LOG_LEVEL)).orElseThrow(
+        () -> new ConfigException(Setting.LOG_LEVEL.key(), raw(Setting.LOG_LEVEL), "use error, warn, info, debug, trace or off"));
+    return new LogSettings(format, level);
+  }
+
+  /**
+   * The log settings from the environment alone, before the whole configuration is read, so that even a configuration
+   * error is written in the format asked for. Lenient: a bad value gives the default here and its error in {@link #load}.
+   */
+  public static LogSettings loggingFromEnvironment(Map<String, String> environment) {
+    LogSettings.Format format = LogSettings.Format.parse(environment.getOrDefault(Setting.LOG_FORMAT.key(),
+        Setting.LOG_FORMAT.defaultValue())).orElse(LogSettings.DEFAULT.format());
+    java.util.logging.Level level = LogSettings.parseLevel(environment.getOrDefault(Setting.LOG_LEVEL.key(),
+        Setting.LOG_LEVEL.defaultValue())).orElse(LogSettings.DEFAULT.level());
+    return new LogSettings(format, level);
   }
 
   private ServerLimits serverLimits() {

@@ -21,9 +21,11 @@ import java.util.Optional;
  * @param grpcTls           certificate and key for gRPC over TLS with ALPN; empty means h2c
  * @param kubernetes        how to use the Kubernetes API in a pod
  * @param sidecar           how to wait for, and stop, a service-mesh proxy in the pod
+ * @param jvmMetrics        whether /metrics has Micrometer's JVM and process meters
  * @param vertxMetrics      whether Vert.x's own metrics SPI records per-request meters (off: it costs throughput)
  * @param limits            protections every server gets: idle and header timeouts, HTTP/2 streams, connections
  * @param grpcReflection    whether the runtime's gRPC servers serve reflection
+ * @param logging           the process's log format and level (applied by {@code Main} only)
  */
 public record RuntimeConfig(
     String host,
@@ -38,9 +40,11 @@ public record RuntimeConfig(
     Optional<TlsFiles> grpcTls,
     KubernetesSettings kubernetes,
     SidecarSettings sidecar,
+    boolean jvmMetrics,
     boolean vertxMetrics,
     ServerLimits limits,
-    boolean grpcReflection) {
+    boolean grpcReflection,
+    LogSettings logging) {
 
   public RuntimeConfig {
     verticles = List.copyOf(verticles);

@@ -23,6 +23,7 @@ public enum Setting {
   DEADLINE_MARGIN("GRACEFUL_DEADLINE_MARGIN", "500ms", "kept back from the pod's SIGKILL deadline; the process uses half of it past its deadline (last report, Events, close) and leaves the other half to the JVM's exit (100ms to 1m)"),
   READINESS_GATE("GRACEFUL_READINESS_GATE", "", "pod condition type to set True when ready, False at SIGTERM"),
   KUBERNETES_TIMEOUT("GRACEFUL_KUBERNETES_TIMEOUT", "2s", "bound on each call to the Kubernetes API (100ms to 5m)"),
+  JVM_METRICS("GRACEFUL_JVM_METRICS", "true", "true: JVM and process meters (jvm_*, process_*: memory, GC, threads, classes, CPU, uptime, open files) in /metrics"),
   VERTX_METRICS("GRACEFUL_VERTX_METRICS", "false", "true: also record Vert.x's own per-request meters (vertx_*) in /metrics, at a cost in throughput"),
   SIDECAR("GRACEFUL_SIDECAR", "auto", "auto: detect a mesh proxy (Istio, Linkerd) from the pod spec; off: never wait for or call one"),
   SIDECAR_READY_URL("GRACEFUL_SIDECAR_READY_URL", "", "proxy readiness URL instead of the detected mesh's; outside Kubernetes, setting it turns the wait on"),
@@ -35,7 +36,9 @@ public enum Setting {
   MANAGEMENT_IDLE_TIMEOUT("GRACEFUL_MANAGEMENT_IDLE_TIMEOUT", "2m", "the same on the management port (1s to 1h)"),
   REQUEST_HEADER_TIMEOUT("GRACEFUL_REQUEST_HEADER_TIMEOUT", "10s", "an HTTP/1.x request head, or a TLS handshake, not complete this long after its first byte closes its connection (1s to 10m)"),
   HTTP2_MAX_CONCURRENT_STREAMS("GRACEFUL_HTTP2_MAX_CONCURRENT_STREAMS", "100", "streams one client may have open on one HTTP/2 connection of the runtime's servers, enforced from its first frame (1 to 10000)"),
-  MAX_CONNECTIONS("GRACEFUL_MAX_CONNECTIONS", "auto", "connections the application's servers hold at once; more are closed on accept. auto: the file-descriptor limit less a reserve for probes, the API and files (1 to 1000000)");
+  MAX_CONNECTIONS("GRACEFUL_MAX_CONNECTIONS", "auto", "connections the application's servers hold at once; more are closed on accept. auto: the file-descriptor limit less a reserve for probes, the API and files (1 to 1000000)"),
+  LOG_FORMAT("GRACEFUL_LOG_FORMAT", "text", "text: one line per record for people; json: one JSON object per line (Elastic Common Schema), stray output lines included"),
+  LOG_LEVEL("GRACEFUL_LOG_LEVEL", "info", "least severe level written, for every logger: error, warn, info, debug, trace (or java.util.logging's names), off");
 
   private final String key;
   private final String defaultValue;

@@ -1,7 +1,7 @@
 package dev.graceful.runtime.lifecycle;
 
 /**
- * Process exit codes. Documented in the README; keep both in step. None is 3, the JVM's own exit on OutOfMemoryError
+ * Process exit codes. Documented in docs/lifecycle.md; a test keeps both in step. None is 3, the JVM's own exit on OutOfMemoryError
  * with {@code -XX:+ExitOnOutOfMemoryError} (the image sets it), nor above 125, where shells and Kubernetes report
  * signals (128 + n).
  */

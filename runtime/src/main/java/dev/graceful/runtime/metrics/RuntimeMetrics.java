@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -28,6 +29,7 @@ public final class RuntimeMetrics {
   private final ServerRegistry servers;
   private final MultiGauge inFlight;
   private final MultiGauge connections;
+  private final Optional<JvmMetrics> jvm;
 
   /** The request methods of RFC 9110 and PATCH: any other is counted as {@code OTHER}. */
   private static final java.util.Set<String> METHODS =
@@ -44,8 +46,9 @@ public final class RuntimeMetrics {
     return registry;
   }
 
-  public RuntimeMetrics(MeterRegistry registry, Lifecycle lifecycle, ServerRegistry servers) {
+  public RuntimeMetrics(MeterRegistry registry, Lifecycle lifecycle, ServerRegistry servers, Optional<JvmMetrics> jvm) {
     this.registry = registry;
+    this.jvm = jvm;
     this.servers = servers;
     this.inFlight = MultiGauge.builder("graceful.requests.in.flight").description("requests being answered").register(registry);
     this.connections = MultiGauge.builder("graceful.connections.open").description("open client connections").register(registry);
@@ -70,6 +73,11 @@ public final class RuntimeMetrics {
    * Re-reads the servers, which applications open and close at any time: call before each scrape. A server stays
    * listed while it listens or still has connections.
    */
+  /** Releases what the JVM meters hold (GC listeners); the registry itself holds nothing outside the heap. */
+  public void close() {
+    jvm.ifPresent(JvmMetrics::close);
+  }
+
   public void refreshServers() {
     List<BoundServer> active = servers.servers().stream().filter(BoundServer::active).toList();
     inFlight.register(active.stream().map(s -> MultiGauge.Row.of(tags(s), s, BoundServer::inFlightRequests)).toList(), true);

@@ -35,6 +35,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
@@ -190,6 +191,28 @@ class EmbeddedRuntimeTest {
       assertEquals(200, Await.result(Http.get(client, runtime.port("http"), "/delay?ms=0")).status());
       String metrics = Await.result(Http.get(client, runtime.managementPort(), "/metrics")).body();
       assertEquals(on, metrics.contains("vertx_http_server_requests_total"), "GRACEFUL_VERTX_METRICS=" + on + ":\n" + metrics);
+      assertTrue(metrics.contains("graceful_requests_in_flight"), metrics);
+      Await.result(runtime.shutdown());
+      Await.result(runtime.close());
+    }
+  }
+
+  /** Micrometer's JVM and process binders, under the names dashboards for JVM services query. */
+  private static final List<String> JVM_METERS = List.of("jvm_memory_used_bytes{area=\"heap\"", "jvm_memory_max_bytes",
+      "jvm_gc_memory_allocated_bytes_total", "jvm_threads_live_threads", "jvm_threads_states_threads",
+      "jvm_classes_loaded_classes", "process_cpu_usage", "system_cpu_count", "process_uptime_seconds",
+      "process_start_time_seconds", "process_files_open_files", "process_files_max_files", "jvm_info{");
+
+  @Test
+  void jvmAndProcessMetersByDefaultAndOffWhenAskedFor() {
+    for (boolean on : new boolean[] {true, false}) {
+      runtime = GracefulRuntime.builder().config(config(Map.of("GRACEFUL_JVM_METRICS", String.valueOf(on))))
+          .http(DemoRouter::create).build();
+      Await.result(runtime.start());
+      String metrics = Await.result(Http.get(clients.createHttpClient(), runtime.managementPort(), "/metrics")).body();
+      for (String meter : JVM_METERS) {
+        assertEquals(on, metrics.contains(meter), "GRACEFUL_JVM_METRICS=" + on + ", " + meter + ":\n" + metrics);
+      }
       assertTrue(metrics.contains("graceful_requests_in_flight"), metrics);
       Await.result(runtime.shutdown());
       Await.result(runtime.close());

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's timeline in the forced case: a pod being deleted, a verticle whose stop never completes, so the
+ * The timeline of docs/lifecycle.md in the forced case: a pod being deleted, a verticle whose stop never completes, so the
  * shutdown is forced at the deadline, and an API server slow to take the last Events. The process, report, events and
  * close included, is gone before the moment the kubelet would send SIGKILL (the deletionTimestamp; test and child
  * share this machine's clock).
