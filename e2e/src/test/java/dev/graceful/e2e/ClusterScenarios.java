@@ -183,6 +183,36 @@ abstract class ClusterScenarios {
       assertTrue(logs.contains("kubernetes: pod default/" + pod.getMetadata().getName()), logs);
       assertTrue(logs.contains("endpoint wait on Services [plain-graceful-runtime]"), logs);
     }
+    if (cluster.runsHelmTests()) {
+      helmTestPassesAndCanFail("plain");
+    }
+  }
+
+  /**
+   * {@code helm test} as a user runs it: the chart's check pod, from inside the cluster, through the Services. Then the
+   * same release asked for a status its route does not give must fail, naming what it saw.
+   */
+  private void helmTestPassesAndCanFail(String release) throws InterruptedException {
+    long started = System.nanoTime();
+    Helm.test(release).withNamespace("default").withKubeConfig(cluster.kubeconfig()).withTimeout(180).call();
+    figures.put("helm test: passed in", (System.nanoTime() - started) / 1_000_000 + " ms");
+
+    new Helm(CHART).upgrade().withName(release).withNamespace("default").withKubeConfig(cluster.kubeconfig())
+        .reuseValues().set("tests.httpStatus", 204).call();
+    Exception failed = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+        () -> Helm.test(release).withNamespace("default").withKubeConfig(cluster.kubeconfig()).withTimeout(180).call());
+    String testPod = release + "-graceful-runtime-test";
+    String log = cluster.logs("default", testPod);
+    assertTrue(log.contains("answered 200, expected 204") && log.contains("release check failed: HTTP GET"),
+        failed.getMessage() + "\n" + log);
+    assertTrue(log.contains("ok      gRPC health") && log.contains("/health/ready: answered 200"), log);
+    figures.put("helm test with a wrong expected status: failed with", log.lines()
+        .filter(l -> l.startsWith("FAILED")).findFirst().orElse("?"));
+    // The failed test leaves its pod and Service for inspection; later scenarios count the release's pods.
+    cluster.admin().pods().inNamespace("default").withName(testPod).delete();
+    cluster.admin().services().inNamespace("default").withName(release + "-graceful-runtime-probes").delete();
+    await(() -> pods(release).stream().noneMatch(p -> p.getMetadata().getName().equals(testPod)), Duration.ofSeconds(60),
+        "the failed test pod gone");
   }
 
   @Test

@@ -293,6 +293,12 @@ public final class K3sCluster implements TestCluster {
     return Optional.empty();
   }
 
+  /** A real kubelet and kube-proxy: see {@link TestCluster#runsHelmTests()}. */
+  @Override
+  public boolean runsHelmTests() {
+    return true;
+  }
+
   /** A real kubelet: see {@link TestCluster#readinessGateActsWhileTerminating()}. */
   @Override
   public boolean readinessGateActsWhileTerminating() {

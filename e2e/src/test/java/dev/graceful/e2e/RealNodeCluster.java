@@ -332,6 +332,12 @@ public final class RealNodeCluster implements TestCluster {
     return watch.figures();
   }
 
+  /** A real kubelet and kube-proxy: see {@link TestCluster#runsHelmTests()}. */
+  @Override
+  public boolean runsHelmTests() {
+    return true;
+  }
+
   /** A real kubelet: see {@link TestCluster#readinessGateActsWhileTerminating()}. */
   @Override
   public boolean readinessGateActsWhileTerminating() {

@@ -115,6 +115,15 @@ public interface TestCluster extends AutoCloseable {
     return true;
   }
 
+  /**
+   * Whether the chart's {@code helm test} pod can run here: it reaches the release's Services by their service-link
+   * variables ({@code $(NAME_SERVICE_HOST)} in its arguments), which a real kubelet expands and routes through
+   * kube-proxy; the node agent runs neither.
+   */
+  default boolean runsHelmTests() {
+    return false;
+  }
+
   /** Helm values this cluster sets on every release (resource limits a real node enforces, say). */
   default Map<String, Object> chartValues() {
     return Map.of();
