@@ -64,29 +64,63 @@ annotations:
 {{- end }}
 
 {{/*
-The mesh's pod annotations, as YAML. Classic sidecars are held for the runtime's whole budget (rounded up to seconds):
-Istio until the app has no connections left, Linkerd by delaying its SIGTERM.
+Whether a mesh's proxy runs as a native sidecar: true/false as set, or for "auto" whether the cluster runs native
+sidecars (Kubernetes 1.29+, read from .Capabilities.KubeVersion). Call with (list nativeSidecarValue $).
+*/}}
+{{- define "graceful.meshNative" -}}
+{{- $value := index . 0 }}
+{{- $root := index . 1 }}
+{{- if eq (toString $value) "auto" }}
+{{- semverCompare ">=1.29.0-0" $root.Capabilities.KubeVersion.Version }}
+{{- else }}
+{{- $value }}
+{{- end }}
+{{- end }}
+
+{{/*
+The deadline margin the runtime gets: the value, or 2 s with a classic Linkerd proxy. That proxy's SIGTERM comes
+terminationGracePeriodSeconds - 1 after the pod's (its preStop sleep); the runtime uses up to half its margin past its
+deadline, so a 2 s margin has it done by then.
+*/}}
+{{- define "graceful.deadlineMarginMillis" -}}
+{{- $margin := int .Values.shutdown.deadlineMarginMillis }}
+{{- if and .Values.mesh.linkerd.enabled (eq (include "graceful.meshNative" (list .Values.mesh.linkerd.nativeSidecar .)) "false") }}
+{{- $margin = max $margin 2000 }}
+{{- end }}
+{{- $margin }}
+{{- end }}
+
+{{/*
+The mesh's pod annotations, as YAML: the proxy ready before the runtime starts, and forwarding in both directions until
+the runtime's shutdown is over (docs/meshes.md has each mesh's behaviour and its source).
+- Istio native: the kubelet stops the proxy after the app. Classic: pilot-agent kills Envoy terminationDrainDuration
+  after SIGTERM, so that is the budget rounded up (EXIT_ON_ZERO_ACTIVE_CONNECTIONS is not used: it ignores
+  terminationDrainDuration and can end Envoy at the first quiet second after 5 s).
+- Linkerd native: stopped after the app. Classic: the proxy stops accepting at its SIGTERM, which
+  proxy-wait-before-exit-seconds (a preStop sleep, which Linkerd requires below the grace period) delays to one second
+  before the kill; the runtime's margin is raised so it is done by then. The native annotation is written under its
+  current name and the deprecated alpha one, which Linkerd before 2.20 reads.
 */}}
 {{- define "graceful.meshAnnotations" -}}
-{{- $budgetSeconds := div (add (sub (mul (int .Values.terminationGracePeriodSeconds) 1000) (int .Values.shutdown.deadlineMarginMillis)) 999) 1000 }}
+{{- $grace := int .Values.terminationGracePeriodSeconds }}
+{{- $budgetSeconds := div (add (sub (mul $grace 1000) (int (include "graceful.deadlineMarginMillis" .))) 999) 1000 }}
 {{- if .Values.mesh.istio.enabled }}
-{{- if .Values.mesh.istio.nativeSidecar }}
-sidecar.istio.io/nativeSidecar: "true"
-{{- else }}
+{{- $native := include "graceful.meshNative" (list .Values.mesh.istio.nativeSidecar .) }}
+sidecar.istio.io/nativeSidecar: {{ $native | quote }}
+{{- if eq $native "false" }}
 proxy.istio.io/config: |
   holdApplicationUntilProxyStarts: true
   terminationDrainDuration: {{ $budgetSeconds }}s
-  proxyMetadata:
-    EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "true"
 {{- end }}
 {{- end }}
 {{- if .Values.mesh.linkerd.enabled }}
+{{- $native := include "graceful.meshNative" (list .Values.mesh.linkerd.nativeSidecar .) }}
 linkerd.io/inject: enabled
 config.linkerd.io/proxy-await: enabled
-{{- if .Values.mesh.linkerd.nativeSidecar }}
-config.alpha.linkerd.io/proxy-enable-native-sidecar: "true"
-{{- else }}
-config.alpha.linkerd.io/proxy-wait-before-exit-seconds: {{ $budgetSeconds | quote }}
+config.linkerd.io/proxy-enable-native-sidecar: {{ $native | quote }}
+config.alpha.linkerd.io/proxy-enable-native-sidecar: {{ $native | quote }}
+{{- if eq $native "false" }}
+config.alpha.linkerd.io/proxy-wait-before-exit-seconds: {{ sub $grace 1 | quote }}
 {{- end }}
 {{- end }}
 {{- end }}

@@ -40,8 +40,13 @@ final class Chart {
    * annotation is put back in the output.
    */
   static String template(String namespace, Map<String, Object> values) {
+    return template(namespace, values, KUBE_VERSION);
+  }
+
+  /** Rendered for a cluster of {@code kubeVersion}, as Helm reads it from the API server. */
+  static String template(String namespace, Map<String, Object> values, String kubeVersion) {
     TemplateCommand template = new Helm(HOOKS_REVEALED.get()).template().withName(RELEASE).withNamespace(namespace)
-        .withKubeVersion(KUBE_VERSION);
+        .withKubeVersion(kubeVersion);
     values.forEach(template::set);
     return template.call().replace(REVEALED_HOOK, HOOK);
   }

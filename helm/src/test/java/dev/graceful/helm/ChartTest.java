@@ -167,40 +167,74 @@ class ChartTest {
     assertFalse(env(d).containsKey("GRACEFUL_SIDECAR_READY_TIMEOUT"));
   }
 
+  private static Map<?, ?> proxyConfig(Deployment d) {
+    return io.fabric8.kubernetes.client.utils.Serialization.unmarshal(podAnnotations(d).get("proxy.istio.io/config"), Map.class);
+  }
+
+  private static Deployment renderFor(String kubeVersion, Map<String, Object> values) {
+    return new Chart.Rendered(Chart.parse(Chart.template(Chart.NAMESPACE, values, kubeVersion))).get(Deployment.class);
+  }
+
   @Test
-  void istioClassicSidecarStartsFirstAndStaysUntilTheRuntimeHasNoConnections() {
-    Deployment d = Chart.render(Map.of("mesh.istio.enabled", true, "terminationGracePeriodSeconds", 45)).get(Deployment.class);
-    assertEquals("true", d.getSpec().getTemplate().getMetadata().getLabels().get("sidecar.istio.io/inject"));
-    Map<String, String> annotations = podAnnotations(d);
-    assertFalse(annotations.containsKey("sidecar.istio.io/nativeSidecar"));
-    Map<?, ?> proxyConfig = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(annotations.get("proxy.istio.io/config"), Map.class);
+  void istioClassicSidecarStartsFirstAndForwardsForTheWholeBudget() {
+    Deployment d = Chart.render(Map.of("mesh.istio.enabled", true, "mesh.istio.nativeSidecar", false,
+        "terminationGracePeriodSeconds", 45)).get(Deployment.class);
+    assertEquals("true", d.getSpec().getTemplate().getMetadata().getLabels().get("sidecar.istio.io/inject"),
+        "Istio's webhook selects on the label; the annotation alone injects nothing");
+    assertEquals("false", podAnnotations(d).get("sidecar.istio.io/nativeSidecar"), "Istio 1.27+ would otherwise decide itself");
+    Map<?, ?> proxyConfig = proxyConfig(d);
     assertEquals(true, proxyConfig.get("holdApplicationUntilProxyStarts"));
     assertEquals("45s", proxyConfig.get("terminationDrainDuration"), "at least the runtime's budget of 44.5 s");
-    assertEquals(Map.of("EXIT_ON_ZERO_ACTIVE_CONNECTIONS", "true"), proxyConfig.get("proxyMetadata"));
+    assertNull(proxyConfig.get("proxyMetadata"),
+        "no EXIT_ON_ZERO_ACTIVE_CONNECTIONS: it ignores terminationDrainDuration and may end Envoy at the first quiet second");
     assertEquals("60s", env(d).get("GRACEFUL_SIDECAR_READY_TIMEOUT").getValue());
     assertEquals("false", env(d).get("GRACEFUL_SIDECAR_WAIT_BEFORE_VERTICLES").getValue());
+    assertEquals("500ms", env(d).get("GRACEFUL_DEADLINE_MARGIN").getValue());
   }
 
   @Test
   void istioNativeSidecar() {
     Deployment d = Chart.render(Map.of("mesh.istio.enabled", true, "mesh.istio.nativeSidecar", true,
         "mesh.readyTimeout", "2m", "mesh.waitBeforeVerticles", true)).get(Deployment.class);
-    assertEquals(Map.of("sidecar.istio.io/nativeSidecar", "true"), podAnnotations(d), "the kubelet orders a native sidecar itself");
+    assertEquals(Map.of("sidecar.istio.io/nativeSidecar", "true"), podAnnotations(d),
+        "the kubelet orders a native sidecar itself: no hold, no drain duration that would keep the pod after the app");
     assertEquals("2m", env(d).get("GRACEFUL_SIDECAR_READY_TIMEOUT").getValue());
     assertEquals("true", env(d).get("GRACEFUL_SIDECAR_WAIT_BEFORE_VERTICLES").getValue());
   }
 
   @Test
+  void autoMeansNativeWhereTheClusterRunsNativeSidecars() {
+    for (String mesh : List.of("istio", "linkerd")) {
+      Map<String, Object> values = Map.of("mesh." + mesh + ".enabled", true);
+      String annotation = mesh.equals("istio") ? "sidecar.istio.io/nativeSidecar" : "config.linkerd.io/proxy-enable-native-sidecar";
+      assertEquals("true", podAnnotations(renderFor("1.29.0", values)).get(annotation), mesh + " on 1.29");
+      assertEquals("true", podAnnotations(renderFor("1.33.2", values)).get(annotation), mesh + " on 1.33");
+      assertEquals("false", podAnnotations(renderFor("1.28.9", values)).get(annotation), mesh + " on 1.28: classic");
+    }
+    assertEquals("30s", proxyConfig(renderFor("1.28.9", Map.of("mesh.istio.enabled", true))).get("terminationDrainDuration"),
+        "a classic Istio sidecar on an older cluster gets the holds");
+  }
+
+  @Test
   void linkerdClassicAndNativeSidecars() {
-    Deployment classic = Chart.render(Map.of("mesh.linkerd.enabled", true)).get(Deployment.class);
+    Deployment classic = Chart.render(Map.of("mesh.linkerd.enabled", true, "mesh.linkerd.nativeSidecar", false)).get(Deployment.class);
     assertEquals(Map.of("linkerd.io/inject", "enabled", "config.linkerd.io/proxy-await", "enabled",
-        "config.alpha.linkerd.io/proxy-wait-before-exit-seconds", "30"), podAnnotations(classic));
+        "config.linkerd.io/proxy-enable-native-sidecar", "false", "config.alpha.linkerd.io/proxy-enable-native-sidecar", "false",
+        "config.alpha.linkerd.io/proxy-wait-before-exit-seconds", "29"), podAnnotations(classic),
+        "the wait must be less than the 30 s grace period (Linkerd's rule)");
+    assertEquals("2000ms", env(classic).get("GRACEFUL_DEADLINE_MARGIN").getValue(),
+        "the runtime ends its last work by 29 s, when the proxy gets its SIGTERM and stops accepting");
+    assertEquals("28000ms", env(classic).get("GRACEFUL_SHUTDOWN_TIMEOUT").getValue());
     assertFalse(classic.getSpec().getTemplate().getMetadata().getLabels().containsKey("sidecar.istio.io/inject"));
     assertTrue(env(classic).containsKey("GRACEFUL_SIDECAR_READY_TIMEOUT"));
+    assertEquals("3000ms", env(Chart.render(Map.of("mesh.linkerd.enabled", true, "mesh.linkerd.nativeSidecar", false,
+        "shutdown.deadlineMarginMillis", 3000)).get(Deployment.class)).get("GRACEFUL_DEADLINE_MARGIN").getValue(), "a larger margin stays");
 
     Deployment nativeSidecar = Chart.render(Map.of("mesh.linkerd.enabled", true, "mesh.linkerd.nativeSidecar", true)).get(Deployment.class);
     assertEquals(Map.of("linkerd.io/inject", "enabled", "config.linkerd.io/proxy-await", "enabled",
-        "config.alpha.linkerd.io/proxy-enable-native-sidecar", "true"), podAnnotations(nativeSidecar));
+        "config.linkerd.io/proxy-enable-native-sidecar", "true", "config.alpha.linkerd.io/proxy-enable-native-sidecar", "true"),
+        podAnnotations(nativeSidecar), "the current name, and the deprecated alpha one that Linkerd before 2.20 reads");
+    assertEquals("500ms", env(nativeSidecar).get("GRACEFUL_DEADLINE_MARGIN").getValue());
   }
 
   @Test

@@ -58,6 +58,9 @@ class SchemaCoverageTest {
       Map.entry("networkPolicy.kubernetesApi.cidrs", Map.of("networkPolicy.kubernetesApi.cidrs[0]", "192.0.2.10/32")),
       Map.entry("networkPolicy.extraEgress", Map.of("networkPolicy.extraEgress[0].ports[0].port", 5432)),
       Map.entry("tests.httpPath", Map.of("tests.httpPath", "/healthz")),
+      // auto resolves to true on the clusters the tests render for (1.33): false is the value that changes the render.
+      Map.entry("mesh.istio.nativeSidecar", Map.of("mesh.istio.nativeSidecar", false)),
+      Map.entry("mesh.linkerd.nativeSidecar", Map.of("mesh.linkerd.nativeSidecar", false)),
       Map.entry("imagePullSecrets", Map.of("imagePullSecrets[0].name", "regcred")),
       Map.entry("verticles", Map.of("verticles", "com.example.Shop")),
       Map.entry("shutdown.propagationDelay", Map.of("shutdown.propagationDelay", "3s")),

@@ -43,7 +43,13 @@ final class ProxyQuit {
       return new Decision(false, "no sidecar");
     }
     if (proxy.get().quitUrl().isEmpty()) {
-      return new Decision(false, "no quit URL for " + proxy.get().container() + "; set GRACEFUL_SIDECAR_QUIT_URL");
+      String why = switch (proxy.get().mesh()) {
+        case LINKERD -> "its POST /shutdown is off (Linkerd 2.16+'s default): annotate the pod"
+            + " config.linkerd.io/proxy-admin-shutdown: enabled, or set GRACEFUL_SIDECAR_QUIT_URL";
+        case ISTIO -> "status.sidecar.istio.io/port=0 turned pilot-agent's status server (and /quitquitquit) off";
+        case CUSTOM -> "set GRACEFUL_SIDECAR_QUIT_URL";
+      };
+      return new Decision(false, "no quit URL for " + proxy.get().container() + ": " + why);
     }
     if (setting == SidecarSettings.Quit.ALWAYS) {
       return new Decision(true, "GRACEFUL_SIDECAR_QUIT=always");

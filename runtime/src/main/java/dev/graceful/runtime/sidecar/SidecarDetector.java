@@ -1,6 +1,6 @@
 package dev.graceful.runtime.sidecar;
 
-import dev.graceful.runtime.sidecar.MeshSidecar.Drain;
+import dev.graceful.runtime.sidecar.MeshSidecar.AtTermination;
 import dev.graceful.runtime.sidecar.MeshSidecar.Mesh;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -37,14 +37,24 @@ public final class SidecarDetector {
   static final String LINKERD_VERSION = "linkerd.io/proxy-version";
   static final String LINKERD_INJECT = "linkerd.io/inject";
   static final String LINKERD_WAIT_BEFORE_EXIT = "config.alpha.linkerd.io/proxy-wait-before-exit-seconds";
+  static final String LINKERD_ADMIN_SHUTDOWN = "config.linkerd.io/proxy-admin-shutdown";
+  static final String LINKERD_SHUTDOWN_ENV = "LINKERD2_PROXY_SHUTDOWN_ENDPOINT_ENABLED";
 
-  // Istio's own defaults: readiness on the agent's port 15021, quitquitquit on the status port 15020, and
-  // pilot-agent keeps Envoy up for terminationDrainDuration (default 5 s) after SIGTERM.
+  // Istio (pilot-agent, pkg/envoy/agent.go terminate()): at SIGTERM it drains Envoy's inbound listeners
+  // (drain_listeners?inboundonly&graceful: new connections still accepted, responses ask clients to go away) and
+  // kills Envoy terminationDrainDuration later (default 5 s, pkg/config/mesh/mesh.go), outbound listeners included.
+  // With EXIT_ON_ZERO_ACTIVE_CONNECTIONS it ignores terminationDrainDuration: it sleeps MINIMUM_DRAIN_DURATION
+  // (default 5 s) and then kills Envoy at the first once-a-second poll that counts no active connection, inbound and
+  // outbound together. Readiness is on 15021, the status server (quitquitquit, drain) on 15020 unless the annotation
+  // moves it; port 0 turns the status server off.
   static final int ISTIO_READY_PORT = 15021;
   static final int ISTIO_STATUS_PORT_DEFAULT = 15020;
   static final Duration ISTIO_DRAIN_DEFAULT = Duration.ofSeconds(5);
-  // Linkerd's admin server (4191) serves /ready and POST /shutdown; at SIGTERM the proxy refuses new requests at
-  // once (the preStop sleep of proxy-wait-before-exit-seconds, default none, delays the SIGTERM).
+  static final Duration ISTIO_MINIMUM_DRAIN_DEFAULT = Duration.ofSeconds(5);
+  // Linkerd (linkerd2-proxy src/main.rs, linkerd/app/src/lib.rs): at SIGTERM the proxy stops accepting inbound and
+  // outbound connections at once and lets the open ones finish. proxy-wait-before-exit-seconds is a preStop sleep on
+  // the proxy container, which delays that SIGTERM (classic sidecars only). The admin server (4191) serves /ready, and
+  // POST /shutdown only where enabled: off by default since Linkerd 2.16 (linkerd/linkerd2#12705).
   static final int LINKERD_ADMIN_PORT = 4191;
 
   private static final Pattern GO_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
@@ -65,21 +75,23 @@ public final class SidecarDetector {
       for (Container c : init) {
         // Only a restartable init container keeps running; istio-init and linkerd-init run once and are not proxies.
         if ("Always".equals(c.getRestartPolicy())) {
-          classify(c, true, istioNames, annotations).ifPresent(found::add);
+          classify(c, true, istioNames, annotations, notes).ifPresent(found::add);
         }
       }
       List<Container> containers = pod.getSpec().getContainers() == null ? List.of() : pod.getSpec().getContainers();
       for (Container c : containers) {
-        classify(c, false, istioNames, annotations).ifPresent(found::add);
+        classify(c, false, istioNames, annotations, notes).ifPresent(found::add);
       }
     }
     boolean istio = found.stream().anyMatch(s -> s.mesh() == Mesh.ISTIO);
     boolean linkerd = found.stream().anyMatch(s -> s.mesh() == Mesh.LINKERD);
     if (annotations.containsKey(ISTIO_STATUS) && !istio) {
       notes.add(ISTIO_STATUS + " says Istio injected this pod, but no istio-proxy container is in its spec");
-    } else if (!annotations.containsKey(ISTIO_STATUS) && !istio
-        && ("true".equals(labels.get(ISTIO_INJECT)) || "true".equals(annotations.get(ISTIO_INJECT)))) {
-      notes.add(ISTIO_INJECT + "=true but Istio did not inject a proxy (is istiod's injection webhook running?)");
+    } else if (!annotations.containsKey(ISTIO_STATUS) && !istio && "true".equals(labels.get(ISTIO_INJECT))) {
+      notes.add("label " + ISTIO_INJECT + "=true but Istio did not inject a proxy (is istiod's injection webhook running?)");
+    } else if (!annotations.containsKey(ISTIO_STATUS) && !istio && "true".equals(annotations.get(ISTIO_INJECT))) {
+      notes.add("annotation " + ISTIO_INJECT + "=true alone does not inject Istio's proxy: its webhook selects pods by the"
+          + " label of that name (or a namespace label istio-injection=enabled or istio.io/rev); set the label");
     }
     if (annotations.containsKey(LINKERD_VERSION) && !linkerd) {
       notes.add(LINKERD_VERSION + " says Linkerd injected this pod, but no linkerd-proxy container is in its spec");
@@ -115,60 +127,103 @@ public final class SidecarDetector {
     return names;
   }
 
-  private static Optional<MeshSidecar> classify(Container c, boolean nativeSidecar, Set<String> istioNames, Map<String, String> annotations) {
+  private static Optional<MeshSidecar> classify(Container c, boolean nativeSidecar, Set<String> istioNames,
+      Map<String, String> annotations, List<String> notes) {
     String image = repository(c.getImage());
     String last = image.substring(image.lastIndexOf('/') + 1);
     if (istioNames.contains(c.getName()) || last.equals("proxyv2")) {
-      return Optional.of(istio(c, nativeSidecar, annotations));
+      return Optional.of(istio(c, nativeSidecar, annotations, notes));
     }
     if ("linkerd-proxy".equals(c.getName()) || (last.equals("proxy") && (image.contains("linkerd") || image.contains("l5d.io")))) {
-      return Optional.of(linkerd(c, nativeSidecar, annotations));
+      return Optional.of(linkerd(c, nativeSidecar, annotations, notes));
     }
     return Optional.empty();
   }
 
-  private static MeshSidecar istio(Container c, boolean nativeSidecar, Map<String, String> annotations) {
+  private static MeshSidecar istio(Container c, boolean nativeSidecar, Map<String, String> annotations, List<String> notes) {
     URI ready = probeUrl(c, nativeSidecar).orElse(URI.create("http://127.0.0.1:" + ISTIO_READY_PORT + "/healthz/ready"));
-    int statusPort = intValue(annotations.get(ISTIO_STATUS_PORT)).filter(p -> p > 0).orElse(ISTIO_STATUS_PORT_DEFAULT);
-    URI quit = URI.create("http://127.0.0.1:" + statusPort + "/quitquitquit");
-    return new MeshSidecar(Mesh.ISTIO, c.getName(), nativeSidecar, ready, Optional.of(quit), istioDrain(c, annotations));
+    int statusPort = intValue(annotations.get(ISTIO_STATUS_PORT)).orElse(ISTIO_STATUS_PORT_DEFAULT);
+    Optional<URI> quit = Optional.empty();
+    if (statusPort > 0) {
+      quit = Optional.of(URI.create("http://127.0.0.1:" + statusPort + "/quitquitquit"));
+    } else {
+      // pilot-agent starts its status server only for a port above 0 (pilot/cmd/pilot-agent/app/cmd.go).
+      notes.add(ISTIO_STATUS_PORT + "=" + annotations.get(ISTIO_STATUS_PORT) + " turns pilot-agent's status server off:"
+          + " no /quitquitquit, no readiness endpoint on 15021 and, for a native sidecar, a preStop drain that fails");
+    }
+    AtTermination atTermination = nativeSidecar
+        ? AtTermination.afterApp(true, "a native sidecar, stopped after the app; the injector's preStop"
+            + " (pilot-agent request POST drain) drains inbound connections when the pod starts terminating")
+        : istioClassic(c, annotations);
+    return new MeshSidecar(Mesh.ISTIO, c.getName(), nativeSidecar, ready, quit, atTermination);
   }
 
   /**
-   * With EXIT_ON_ZERO_ACTIVE_CONNECTIONS, pilot-agent keeps the proxy until the app has no connections; otherwise it
-   * stops it terminationDrainDuration after SIGTERM: from the pod's annotation, else the merged PROXY_CONFIG the injector
-   * writes into the container (mesh-wide defaults included), else Istio's default of 5 s.
+   * A classic Istio sidecar gets SIGTERM with the app. With EXIT_ON_ZERO_ACTIVE_CONNECTIONS, pilot-agent keeps Envoy for
+   * MINIMUM_DRAIN_DURATION and then only until a second with no connection; otherwise for terminationDrainDuration: from
+   * the pod's annotation, else the merged PROXY_CONFIG the injector writes into the container (mesh-wide defaults
+   * included), else Istio's default of 5 s.
    */
-  private static Drain istioDrain(Container c, Map<String, String> annotations) {
+  private static AtTermination istioClassic(Container c, Map<String, String> annotations) {
     Map<?, ?> annotated = yamlOrJson(annotations.get(ISTIO_PROXY_CONFIG));
     Map<?, ?> merged = yamlOrJson(env(c, "PROXY_CONFIG").orElse(null));
-    boolean exitOnZero = env(c, "EXIT_ON_ZERO_ACTIVE_CONNECTIONS").map("true"::equalsIgnoreCase).orElse(false)
-        || "true".equalsIgnoreCase(String.valueOf(proxyMetadata(annotated).get("EXIT_ON_ZERO_ACTIVE_CONNECTIONS")))
-        || "true".equalsIgnoreCase(String.valueOf(proxyMetadata(merged).get("EXIT_ON_ZERO_ACTIVE_CONNECTIONS")));
-    if (exitOnZero) {
-      return Drain.untilIdle("EXIT_ON_ZERO_ACTIVE_CONNECTIONS");
+    Optional<String> exitOnZero = proxySetting(c, annotated, merged, "EXIT_ON_ZERO_ACTIVE_CONNECTIONS");
+    if (exitOnZero.map("true"::equalsIgnoreCase).orElse(false)) {
+      Optional<Duration> minimum = proxySetting(c, annotated, merged, "MINIMUM_DRAIN_DURATION").flatMap(SidecarDetector::goDuration);
+      return AtTermination.untilIdle(minimum.orElse(ISTIO_MINIMUM_DRAIN_DEFAULT),
+          "EXIT_ON_ZERO_ACTIVE_CONNECTIONS, after MINIMUM_DRAIN_DURATION" + (minimum.isPresent() ? "" : " (default 5s)")
+              + "; terminationDrainDuration is ignored with it");
     }
     Optional<Duration> fromAnnotation = goDuration(annotated.get("terminationDrainDuration"));
     if (fromAnnotation.isPresent()) {
-      return Drain.fixed(fromAnnotation.get(), ISTIO_PROXY_CONFIG + " terminationDrainDuration");
+      return AtTermination.fixed(fromAnnotation.get(), true, ISTIO_PROXY_CONFIG + " terminationDrainDuration");
     }
     Optional<Duration> fromMesh = goDuration(merged.get("terminationDrainDuration"));
     if (fromMesh.isPresent()) {
-      return Drain.fixed(fromMesh.get(), "terminationDrainDuration in the proxy's PROXY_CONFIG");
+      return AtTermination.fixed(fromMesh.get(), true, "terminationDrainDuration in the proxy's PROXY_CONFIG");
     }
-    Optional<Duration> legacy = env(c, "TERMINATION_DRAIN_DURATION_SECONDS").flatMap(SidecarDetector::intValue).map(Duration::ofSeconds);
-    return legacy.map(d -> Drain.fixed(d, "TERMINATION_DRAIN_DURATION_SECONDS"))
-        .orElse(Drain.fixed(ISTIO_DRAIN_DEFAULT, "Istio's default terminationDrainDuration"));
+    return AtTermination.fixed(ISTIO_DRAIN_DEFAULT, true, "Istio's default terminationDrainDuration");
   }
 
-  private static MeshSidecar linkerd(Container c, boolean nativeSidecar, Map<String, String> annotations) {
+  /** A pilot-agent setting: the container's env, else proxyMetadata of the pod's annotation, else of the mesh's config. */
+  private static Optional<String> proxySetting(Container c, Map<?, ?> annotated, Map<?, ?> merged, String name) {
+    return env(c, name)
+        .or(() -> Optional.ofNullable(proxyMetadata(annotated).get(name)).map(String::valueOf))
+        .or(() -> Optional.ofNullable(proxyMetadata(merged).get(name)).map(String::valueOf));
+  }
+
+  private static MeshSidecar linkerd(Container c, boolean nativeSidecar, Map<String, String> annotations, List<String> notes) {
     int admin = port(c, "linkerd-admin").orElse(LINKERD_ADMIN_PORT);
     URI ready = probeUrl(c, nativeSidecar).orElse(URI.create("http://127.0.0.1:" + admin + "/ready"));
-    URI quit = URI.create("http://127.0.0.1:" + admin + "/shutdown");
-    Drain drain = intValue(annotations.get(LINKERD_WAIT_BEFORE_EXIT)).map(s -> Drain.fixed(Duration.ofSeconds(s), LINKERD_WAIT_BEFORE_EXIT))
-        .or(() -> preStopSleep(c).map(s -> Drain.fixed(s, "the proxy's preStop sleep")))
-        .orElse(Drain.fixed(Duration.ZERO, "Linkerd's default: new requests refused at SIGTERM"));
-    return new MeshSidecar(Mesh.LINKERD, c.getName(), nativeSidecar, ready, Optional.of(quit), drain);
+    Optional<URI> quit = linkerdShutdownEnabled(c, annotations)
+        ? Optional.of(URI.create("http://127.0.0.1:" + admin + "/shutdown")) : Optional.empty();
+    AtTermination atTermination;
+    if (nativeSidecar) {
+      // The injector renders no preStop for a native proxy; the kubelet sends SIGTERM once the app has exited.
+      atTermination = AtTermination.afterApp(false, "a native sidecar, stopped after the app");
+    } else {
+      // The injector renders the annotation as the proxy's preStop sleep: prefer what the container really has.
+      atTermination = preStopSleep(c).map(d -> AtTermination.fixed(d, false, "the proxy's preStop sleep ("
+              + LINKERD_WAIT_BEFORE_EXIT + ")"))
+          .or(() -> intValue(annotations.get(LINKERD_WAIT_BEFORE_EXIT))
+              .map(s -> AtTermination.fixed(Duration.ofSeconds(s), false, LINKERD_WAIT_BEFORE_EXIT)))
+          .orElse(AtTermination.fixed(Duration.ZERO, false, "Linkerd's classic proxy stops accepting in both directions at SIGTERM"));
+    }
+    return new MeshSidecar(Mesh.LINKERD, c.getName(), nativeSidecar, ready, quit, atTermination);
+  }
+
+  /**
+   * POST /shutdown works where the proxy's env enables it (what {@code proxy.enableShutdownEndpoint} or the
+   * {@code config.linkerd.io/proxy-admin-shutdown} annotation render); a proxy without that variable predates Linkerd
+   * 2.16, whose endpoint was always on.
+   */
+  private static boolean linkerdShutdownEnabled(Container c, Map<String, String> annotations) {
+    Optional<String> fromEnv = env(c, LINKERD_SHUTDOWN_ENV);
+    if (fromEnv.isPresent()) {
+      return "true".equalsIgnoreCase(fromEnv.get().trim());
+    }
+    String annotation = annotations.get(LINKERD_ADMIN_SHUTDOWN);
+    return annotation == null || "enabled".equalsIgnoreCase(annotation.trim());
   }
 
   /** The proxy's own HTTP probe (startup probe first for a native sidecar), asked on loopback. */

@@ -47,7 +47,7 @@ public final class SidecarSupport {
       return Optional.of(pod.sidecars().get(0).withUrls(settings.readyUrl(), settings.quitUrl()));
     }
     return settings.readyUrl().map(ready -> new MeshSidecar(MeshSidecar.Mesh.CUSTOM, "proxy", false, ready,
-        settings.quitUrl(), new MeshSidecar.Drain(Optional.empty(), "unknown")));
+        settings.quitUrl(), MeshSidecar.AtTermination.unknown()));
   }
 
   /**
@@ -84,10 +84,8 @@ public final class SidecarSupport {
       return Future.succeededFuture();
     }
     MeshSidecar p = proxy.get();
-    DrainWarning.check(p, budget).ifPresentOrElse(w -> LOG.warning("sidecar: " + w), () -> LOG.info("sidecar: "
-        + (p.nativeSidecar() ? p.container() + " is a native sidecar: the kubelet stops it after the runtime"
-            : p.container() + " forwards after SIGTERM for " + p.drain().forwardsFor().map(d -> d.toMillis() + " ms")
-                .orElse("as long as the app has connections") + " (" + p.drain().source() + ")")));
+    DrainWarning.check(p, budget).ifPresentOrElse(w -> LOG.warning("sidecar: " + w),
+        () -> LOG.info("sidecar: " + DrainWarning.describe(p)));
     LOG.info("sidecar: waiting for " + p.container() + " to report ready at " + p.readyUrl() + " (up to "
         + settings.readyTimeout().toMillis() + " ms" + (settings.waitBeforeVerticles() ? ", before starting servers and verticles)" : ")"));
     return new ProxyReadinessWait(vertx, client(), p, settings.readyTimeout(), Setting.SIDECAR_READY_TIMEOUT.key()).await()

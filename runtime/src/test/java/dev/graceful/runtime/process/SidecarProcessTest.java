@@ -85,7 +85,7 @@ class SidecarProcessTest {
       child.signal("TERM");
       assertEquals(ExitCode.CLEAN.code(), child.awaitExit(EXIT_BOUND), child.output());
       assertEquals(0, proxy.quits(), child.output());
-      assertTrue(child.output().contains("sidecar istio-proxy (Istio, classic sidecar) stops forwarding 5000 ms after SIGTERM"),
+      assertTrue(child.output().contains("sidecar istio-proxy (Istio, classic sidecar) stops forwarding in both directions 5000 ms after SIGTERM"),
           child.output());
       assertTrue(child.output().contains("not asking istio-proxy to exit: the pod is not run to completion"), child.output());
     }

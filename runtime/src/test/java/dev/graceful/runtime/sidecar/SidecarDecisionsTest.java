@@ -34,10 +34,29 @@ class SidecarDecisionsTest {
   void classicIstioWithTheDefaultDrainIsWarnedAboutNamingTheFix() {
     MeshSidecar proxy = SidecarSupport.resolve(settings(), pod("istio-classic.yaml")).orElseThrow();
     String warning = DrainWarning.check(proxy, BUDGET).orElseThrow();
-    assertTrue(warning.startsWith("sidecar istio-proxy (Istio, classic sidecar) stops forwarding 5000 ms after SIGTERM "
-        + "(Istio's default terminationDrainDuration), but this runtime's shutdown may take 29500 ms"), warning);
+    assertTrue(warning.startsWith("sidecar istio-proxy (Istio, classic sidecar) stops forwarding in both directions 5000 ms"
+        + " after SIGTERM (Istio's default terminationDrainDuration), but this runtime's shutdown may take 29500 ms"), warning);
+    assertTrue(warning.contains("requests still routed to the pod and every outbound call"), warning);
     assertTrue(warning.contains("sidecar.istio.io/nativeSidecar: \"true\""), warning);
-    assertTrue(warning.contains("EXIT_ON_ZERO_ACTIVE_CONNECTIONS") && warning.contains("terminationDrainDuration: 30s"), warning);
+    assertTrue(warning.contains("'terminationDrainDuration: 30s' without EXIT_ON_ZERO_ACTIVE_CONNECTIONS"), warning);
+  }
+
+  @Test
+  void theZeroConnectionsExitIsWarnedAboutAsTheRiskItIs() {
+    io.fabric8.kubernetes.api.model.Pod pod = PodFixtures.load("istio-classic.yaml");
+    // What the chart before 0.2 rendered: the hold that ends at the first quiet second after 5 s.
+    pod.getMetadata().getAnnotations().put("proxy.istio.io/config",
+        "holdApplicationUntilProxyStarts: true\nterminationDrainDuration: 30s\nproxyMetadata:\n  EXIT_ON_ZERO_ACTIVE_CONNECTIONS: \"true\"\n");
+    String warning = DrainWarning.check(SidecarSupport.resolve(settings(), SidecarDetector.detect(pod)).orElseThrow(), BUDGET)
+        .orElseThrow(() -> new AssertionError("EXIT_ON_ZERO_ACTIVE_CONNECTIONS was once taken as safe"));
+    assertTrue(warning.contains("may exit at the first second with no connection, inbound and outbound counted together,"
+        + " from 5000 ms after SIGTERM"), warning);
+    assertTrue(warning.contains("terminationDrainDuration is ignored with it"), warning);
+
+    pod.getMetadata().getAnnotations().put("proxy.istio.io/config",
+        "proxyMetadata:\n  EXIT_ON_ZERO_ACTIVE_CONNECTIONS: \"true\"\n  MINIMUM_DRAIN_DURATION: 30s\n");
+    assertEquals(Optional.empty(), DrainWarning.check(SidecarSupport.resolve(settings(), SidecarDetector.detect(pod)).orElseThrow(),
+        BUDGET), "a minimum that covers the budget is safe");
   }
 
   @Test
@@ -46,14 +65,17 @@ class SidecarDecisionsTest {
     assertEquals(Optional.empty(), DrainWarning.check(SidecarSupport.resolve(settings(), pod("istio-job.yaml")).orElseThrow(), BUDGET),
         "terminationDrainDuration 30s covers a 29.5 s budget");
     assertEquals(Optional.empty(), DrainWarning.check(SidecarSupport.resolve(settings(), pod("linkerd-native.yaml")).orElseThrow(), BUDGET));
+    assertEquals(Optional.empty(), DrainWarning.check(SidecarSupport.resolve(settings(), pod("linkerd-native-2.20.yaml")).orElseThrow(), BUDGET));
+    assertEquals(Optional.empty(), DrainWarning.check(SidecarSupport.resolve(settings(), pod("istio-native-auto.yaml")).orElseThrow(), BUDGET));
   }
 
   @Test
   void classicLinkerdIsWarnedAboutWithItsAnnotations() {
     String warning = DrainWarning.check(SidecarSupport.resolve(settings(), pod("linkerd-classic.yaml")).orElseThrow(), BUDGET).orElseThrow();
-    assertTrue(warning.contains("stops forwarding 0 ms after SIGTERM"), warning);
-    assertTrue(warning.contains("config.alpha.linkerd.io/proxy-enable-native-sidecar: \"true\""), warning);
-    assertTrue(warning.contains("config.alpha.linkerd.io/proxy-wait-before-exit-seconds: \"30\""), warning);
+    assertTrue(warning.contains("stops accepting inbound and outbound connections at SIGTERM"), warning);
+    assertTrue(warning.contains("config.linkerd.io/proxy-enable-native-sidecar: \"true\""), warning);
+    assertTrue(warning.contains("config.alpha.linkerd.io/proxy-wait-before-exit-seconds set to terminationGracePeriodSeconds - 1"
+        + " (Linkerd requires less than the grace period) with GRACEFUL_DEADLINE_MARGIN=2s"), warning);
   }
 
   @Test
@@ -86,6 +108,11 @@ class SidecarDecisionsTest {
     assertFalse(ProxyQuit.decide(auto.quit(), SidecarSupport.resolve(auto, deployment), deployment, 0).quit());
     assertTrue(ProxyQuit.decide(SidecarSettings.Quit.ALWAYS, SidecarSupport.resolve(auto, deployment), deployment, 0).quit());
     assertFalse(ProxyQuit.decide(SidecarSettings.Quit.NEVER, jobProxy, job, 0).quit());
+
+    PodSidecars shutdownOff = pod("linkerd-native-2.20.yaml");
+    ProxyQuit.Decision off = ProxyQuit.decide(SidecarSettings.Quit.ALWAYS, SidecarSupport.resolve(auto, shutdownOff), shutdownOff, 0);
+    assertFalse(off.quit());
+    assertTrue(off.why().contains("config.linkerd.io/proxy-admin-shutdown: enabled"), off.why());
 
     PodSidecars nativeJob = pod("linkerd-native.yaml");
     ProxyQuit.Decision nativeDecision = ProxyQuit.decide(auto.quit(), SidecarSupport.resolve(auto, nativeJob), nativeJob, 0);
