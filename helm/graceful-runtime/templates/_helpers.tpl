@@ -33,6 +33,19 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- toYaml $labels }}
 {{- end }}
 
+{{/* The helm test pod's labels: the release's, with its own app.kubernetes.io/name, so no selector of the release matches it. */}}
+{{- define "graceful.testLabels" -}}
+{{- $labels := include "graceful.labels" . | fromYaml }}
+{{- $_ := set $labels "app.kubernetes.io/name" (printf "%s-test" (include "graceful.name" . | trunc 58 | trimSuffix "-")) }}
+{{- $_ = set $labels "app.kubernetes.io/component" "test" }}
+{{- toYaml $labels }}
+{{- end }}
+
+{{/* The label a client pod carries to pass a NetworkPolicy with allowExternal=false (at most 63 characters). */}}
+{{- define "graceful.clientLabel" -}}
+{{- printf "%s-client" (include "graceful.fullname" . | trunc 56 | trimSuffix "-") }}
+{{- end }}
+
 {{/* metadata.labels and, when commonAnnotations are set, metadata.annotations; the caller indents. */}}
 {{- define "graceful.metadata" -}}
 labels:
@@ -84,7 +97,7 @@ deadline, so a 2 s margin has it done by then.
 */}}
 {{- define "graceful.deadlineMarginMillis" -}}
 {{- $margin := int .Values.shutdown.deadlineMarginMillis }}
-{{- if and .Values.mesh.linkerd.enabled (eq (include "graceful.meshNative" (list .Values.mesh.linkerd.nativeSidecar .)) "false") }}
+{{- if .Values.mesh.linkerd.enabled }}
 {{- $margin = max $margin 2000 }}
 {{- end }}
 {{- $margin }}
@@ -92,26 +105,29 @@ deadline, so a 2 s margin has it done by then.
 
 {{/*
 The mesh's pod annotations, as YAML: the proxy ready before the runtime starts, and forwarding in both directions until
-the runtime's shutdown is over (docs/meshes.md has each mesh's behaviour and its source).
-- Istio native: the kubelet stops the proxy after the app. Classic: pilot-agent kills Envoy terminationDrainDuration
-  after SIGTERM, so that is the budget rounded up (EXIT_ON_ZERO_ACTIVE_CONNECTIONS is not used: it ignores
-  terminationDrainDuration and can end Envoy at the first quiet second after 5 s).
-- Linkerd native: stopped after the app. Classic: the proxy stops accepting at its SIGTERM, which
-  proxy-wait-before-exit-seconds (a preStop sleep, which Linkerd requires below the grace period) delays to one second
-  before the kill; the runtime's margin is raised so it is done by then. The native annotation is written under its
-  current name and the deprecated alpha one, which Linkerd before 2.20 reads.
+the runtime is done (docs/meshes.md has each mesh's behaviour and its source). The classic proxy's holds are written
+even when native is asked for: a mesh too old to know the native annotation then injects a classic proxy that is
+still held, and a native proxy does not read them.
+- Istio: pilot-agent kills a classic Envoy terminationDrainDuration after SIGTERM, so that is the whole grace period
+  (the runtime's last report and Events come up to half its margin past its deadline). EXIT_ON_ZERO_ACTIVE_CONNECTIONS
+  is not used: it ignores terminationDrainDuration and can end Envoy at the first quiet second after 5 s.
+  holdApplicationUntilProxyStarts only for an explicitly classic sidecar: with it Istio's native template leaves out the
+  preStop drain, after which the native proxy's SIGTERM would wait terminationDrainDuration past the app's exit.
+- Linkerd: a classic proxy stops accepting at its SIGTERM, which proxy-wait-before-exit-seconds (a preStop sleep, which
+  Linkerd requires below the grace period, and ignores for a native proxy) delays to one second before the kill; the
+  runtime's margin is 2 s so it is done by then. The native annotation is written under its current name and the
+  deprecated alpha one, which Linkerd before 2.20 reads.
 */}}
 {{- define "graceful.meshAnnotations" -}}
 {{- $grace := int .Values.terminationGracePeriodSeconds }}
-{{- $budgetSeconds := div (add (sub (mul $grace 1000) (int (include "graceful.deadlineMarginMillis" .))) 999) 1000 }}
 {{- if .Values.mesh.istio.enabled }}
 {{- $native := include "graceful.meshNative" (list .Values.mesh.istio.nativeSidecar .) }}
 sidecar.istio.io/nativeSidecar: {{ $native | quote }}
-{{- if eq $native "false" }}
 proxy.istio.io/config: |
+  {{- if eq $native "false" }}
   holdApplicationUntilProxyStarts: true
-  terminationDrainDuration: {{ $budgetSeconds }}s
-{{- end }}
+  {{- end }}
+  terminationDrainDuration: {{ $grace }}s
 {{- end }}
 {{- if .Values.mesh.linkerd.enabled }}
 {{- $native := include "graceful.meshNative" (list .Values.mesh.linkerd.nativeSidecar .) }}
@@ -119,9 +135,7 @@ linkerd.io/inject: enabled
 config.linkerd.io/proxy-await: enabled
 config.linkerd.io/proxy-enable-native-sidecar: {{ $native | quote }}
 config.alpha.linkerd.io/proxy-enable-native-sidecar: {{ $native | quote }}
-{{- if eq $native "false" }}
 config.alpha.linkerd.io/proxy-wait-before-exit-seconds: {{ sub $grace 1 | quote }}
-{{- end }}
 {{- end }}
 {{- end }}
 

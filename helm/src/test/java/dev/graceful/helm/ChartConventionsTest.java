@@ -95,6 +95,32 @@ class ChartConventionsTest {
   }
 
   @Test
+  void podLabelsMergeWithoutDuplicatesAndNeverReplaceTheSelector() {
+    Deployment d = Chart.render(Map.of("commonLabels.team", "shop", "podLabels.team", "checkout",
+        "podLabels.app\\.kubernetes\\.io/name", "other", "mesh.istio.enabled", true)).get(Deployment.class);
+    Map<String, String> labels = d.getSpec().getTemplate().getMetadata().getLabels();
+    assertEquals("checkout", labels.get("team"), "podLabels win over commonLabels");
+    assertEquals("graceful-runtime", labels.get("app.kubernetes.io/name"), "the selector's labels win: the pods stay selected");
+    assertEquals("true", labels.get("sidecar.istio.io/inject"));
+    assertEquals(d.getSpec().getSelector().getMatchLabels().entrySet().stream().filter(e -> labels.get(e.getKey()).equals(e.getValue()))
+        .count(), d.getSpec().getSelector().getMatchLabels().size());
+  }
+
+  @Test
+  void theTestPodIsNoneOfTheReleasesPodsAndItsClientLabelFitsForLongNames() {
+    Chart.Rendered r = Chart.render(Map.of("networkPolicy.enabled", true, "networkPolicy.allowExternal", false,
+        "fullnameOverride", "a-release-name-that-is-quite-long-for-a-shop-checkout-api-x"));
+    Map<String, String> selector = r.get(Deployment.class).getSpec().getSelector().getMatchLabels();
+    Map<String, String> testLabels = testPod(r).getMetadata().getLabels();
+    assertFalse(selector.entrySet().stream().allMatch(e -> e.getValue().equals(testLabels.get(e.getKey()))),
+        "the Service, PDB, HPA and NetworkPolicy must not select the test pod: " + testLabels);
+    String client = r.get(NetworkPolicy.class).getSpec().getIngress().get(0).getFrom().get(0).getPodSelector().getMatchLabels()
+        .keySet().iterator().next();
+    assertTrue(client.length() <= 63, client);
+    assertEquals("true", testLabels.get(client), "the test pod passes a NetworkPolicy that admits labelled clients only");
+  }
+
+  @Test
   void namesCanBeOverridden() {
     Chart.Rendered name = Chart.render(Map.of("nameOverride", "shop"));
     assertEquals("graceful-runtime-shop", name.get(Deployment.class).getMetadata().getName());

@@ -184,7 +184,8 @@ class ChartTest {
     assertEquals("false", podAnnotations(d).get("sidecar.istio.io/nativeSidecar"), "Istio 1.27+ would otherwise decide itself");
     Map<?, ?> proxyConfig = proxyConfig(d);
     assertEquals(true, proxyConfig.get("holdApplicationUntilProxyStarts"));
-    assertEquals("45s", proxyConfig.get("terminationDrainDuration"), "at least the runtime's budget of 44.5 s");
+    assertEquals("45s", proxyConfig.get("terminationDrainDuration"),
+        "the whole grace period: the runtime's last report and Events come up to half its margin past its 44.5 s deadline");
     assertNull(proxyConfig.get("proxyMetadata"),
         "no EXIT_ON_ZERO_ACTIVE_CONNECTIONS: it ignores terminationDrainDuration and may end Envoy at the first quiet second");
     assertEquals("60s", env(d).get("GRACEFUL_SIDECAR_READY_TIMEOUT").getValue());
@@ -196,8 +197,10 @@ class ChartTest {
   void istioNativeSidecar() {
     Deployment d = Chart.render(Map.of("mesh.istio.enabled", true, "mesh.istio.nativeSidecar", true,
         "mesh.readyTimeout", "2m", "mesh.waitBeforeVerticles", true)).get(Deployment.class);
-    assertEquals(Map.of("sidecar.istio.io/nativeSidecar", "true"), podAnnotations(d),
-        "the kubelet orders a native sidecar itself: no hold, no drain duration that would keep the pod after the app");
+    assertEquals("true", podAnnotations(d).get("sidecar.istio.io/nativeSidecar"));
+    assertEquals(Map.of("terminationDrainDuration", "30s"), proxyConfig(d),
+        "no hold (Istio's native template then drops its preStop drain); the drain duration only for an Istio too old for"
+            + " the annotation, which injects a classic proxy");
     assertEquals("2m", env(d).get("GRACEFUL_SIDECAR_READY_TIMEOUT").getValue());
     assertEquals("true", env(d).get("GRACEFUL_SIDECAR_WAIT_BEFORE_VERTICLES").getValue());
   }
@@ -232,9 +235,11 @@ class ChartTest {
 
     Deployment nativeSidecar = Chart.render(Map.of("mesh.linkerd.enabled", true, "mesh.linkerd.nativeSidecar", true)).get(Deployment.class);
     assertEquals(Map.of("linkerd.io/inject", "enabled", "config.linkerd.io/proxy-await", "enabled",
-        "config.linkerd.io/proxy-enable-native-sidecar", "true", "config.alpha.linkerd.io/proxy-enable-native-sidecar", "true"),
-        podAnnotations(nativeSidecar), "the current name, and the deprecated alpha one that Linkerd before 2.20 reads");
-    assertEquals("500ms", env(nativeSidecar).get("GRACEFUL_DEADLINE_MARGIN").getValue());
+        "config.linkerd.io/proxy-enable-native-sidecar", "true", "config.alpha.linkerd.io/proxy-enable-native-sidecar", "true",
+        "config.alpha.linkerd.io/proxy-wait-before-exit-seconds", "29"), podAnnotations(nativeSidecar),
+        "the current name and the deprecated alpha one that Linkerd before 2.20 reads; the wait, which a native proxy ignores,"
+            + " holds a classic one that a Linkerd too old for native sidecars injects instead");
+    assertEquals("2000ms", env(nativeSidecar).get("GRACEFUL_DEADLINE_MARGIN").getValue());
   }
 
   @Test

@@ -68,16 +68,15 @@ public final class ReleaseCheck {
     }
     Vertx vertx = Vertx.vertx();
     try {
-      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(ATTEMPT_TIMEOUT).build();
       GrpcClient grpc = GrpcClient.client(vertx);
       Map<String, Check> checks = new LinkedHashMap<>();
       String url = "http://" + hostPort(target.host(), target.httpPort()) + target.httpPath();
-      checks.put("HTTP GET " + url, () -> expectStatus(http, url, target.httpStatus()));
+      checks.put("HTTP GET " + url, () -> expectStatus(url, target.httpStatus()));
       String grpcAt = hostPort(target.host(), target.grpcPort());
       checks.put("gRPC health at " + grpcAt, () -> serving(grpc, target.host(), target.grpcPort()));
       for (String probe : List.of("started", "live", "ready")) {
         String probeUrl = "http://" + hostPort(target.probesHost(), target.managementPort()) + "/health/" + probe;
-        checks.put("probe GET " + probeUrl, () -> expectStatus(http, probeUrl, 200));
+        checks.put("probe GET " + probeUrl, () -> expectStatus(probeUrl, 200));
       }
       long deadline = System.nanoTime() + target.timeout().toNanos();
       List<String> failed = new ArrayList<>();
@@ -122,7 +121,9 @@ public final class ReleaseCheck {
     }
   }
 
-  private static String expectStatus(HttpClient http, String url, int status) throws Exception {
+  /** One GET on a new connection: a retry through a Service may then reach another pod. */
+  private static String expectStatus(String url, int status) throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(ATTEMPT_TIMEOUT).build();
     HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(ATTEMPT_TIMEOUT).GET().build();
     int got = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
     if (got != status) {
@@ -166,8 +167,12 @@ public final class ReleaseCheck {
       }
     }
     String path = given.getOrDefault("http-path", "/");
-    if (!path.startsWith("/")) {
-      throw new IllegalArgumentException("--http-path must start with '/', got '" + path + "'");
+    try {
+      if (!path.startsWith("/") || URI.create("http://host" + path).getRawPath() == null) {
+        throw new IllegalArgumentException();
+      }
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--http-path must be a URL path starting with '/', got '" + path + "'");
     }
     return new Target(host(given, "host"), port(given, "http-port"), path, number(given, "http-status", "200", 100, 599),
         port(given, "grpc-port"), host(given, "probes-host"), port(given, "management-port"),

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogManager;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.StreamHandler;
@@ -24,14 +23,23 @@ public final class ProcessLog {
 
   private static final PrintStream ORIGINAL_OUT = System.out;
   private static final PrintStream ORIGINAL_ERR = System.err;
+  // Held here: java.util.logging keeps loggers only weakly, and with them the level set on them.
+  private static final Logger STDOUT = Logger.getLogger("stdout");
+  private static final Logger STDERR = Logger.getLogger("stderr");
 
   private ProcessLog() {
   }
 
-  /** Replaces the root logger's handlers with one that writes {@code settings}' format at its level. */
+  /**
+   * Replaces the root logger's handlers with one that writes {@code settings}' format at its level. Levels a
+   * {@code java.util.logging.config.file} gives single loggers stay; its root handlers and root level do not.
+   */
   public static synchronized void install(LogSettings settings) {
-    LogManager.getLogManager().reset();
     Logger root = Logger.getLogger("");
+    for (Handler old : root.getHandlers()) {
+      root.removeHandler(old);
+      old.close();
+    }
     Handler handler = new FlushingHandler(new FileOutputStream(FileDescriptor.err), formatter(settings.format()));
     handler.setLevel(Level.ALL);
     root.addHandler(handler);
@@ -40,8 +48,11 @@ public final class ProcessLog {
     // "calls were replayed" notice. Bound here, on one thread, it stays quiet.
     org.slf4j.LoggerFactory.getILoggerFactory();
     if (settings.format() == LogSettings.Format.JSON) {
-      System.setOut(new PrintStream(new LineRecords(Logger.getLogger("stdout"), Level.INFO), true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(new LineRecords(Logger.getLogger("stderr"), Level.SEVERE), true, StandardCharsets.UTF_8));
+      // What code prints is written whatever the level, as in text: a configuration error must show with level off.
+      STDOUT.setLevel(Level.ALL);
+      STDERR.setLevel(Level.ALL);
+      System.setOut(new PrintStream(new LineRecords(STDOUT, Level.INFO), true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(new LineRecords(STDERR, Level.SEVERE), true, StandardCharsets.UTF_8));
     } else {
       System.setOut(ORIGINAL_OUT);
       System.setErr(ORIGINAL_ERR);

@@ -69,15 +69,15 @@ public final class RuntimeMetrics {
     }
   }
 
-  /**
-   * Re-reads the servers, which applications open and close at any time: call before each scrape. A server stays
-   * listed while it listens or still has connections.
-   */
   /** Releases what the JVM meters hold (GC listeners); the registry itself holds nothing outside the heap. */
   public void close() {
     jvm.ifPresent(JvmMetrics::close);
   }
 
+  /**
+   * Re-reads the servers, which applications open and close at any time: call before each scrape. A server stays
+   * listed while it listens or still has connections.
+   */
   public void refreshServers() {
     List<BoundServer> active = servers.servers().stream().filter(BoundServer::active).toList();
     inFlight.register(active.stream().map(s -> MultiGauge.Row.of(tags(s), s, BoundServer::inFlightRequests)).toList(), true);

@@ -39,7 +39,8 @@ final class DrainWarning {
     long seconds = (budget.toMillis() + 999) / 1000;
     return switch (mesh) {
       case ISTIO -> "a native sidecar (Istio 1.24+ on Kubernetes 1.29+: annotation sidecar.istio.io/nativeSidecar:"
-          + " \"true\"), or annotation proxy.istio.io/config: 'terminationDrainDuration: " + seconds + "s' without"
+          + " \"true\"), or annotation proxy.istio.io/config with terminationDrainDuration of the pod's whole grace period"
+          + " (over " + seconds + "s: the runtime's last report comes past its deadline) and without"
           + " EXIT_ON_ZERO_ACTIVE_CONNECTIONS (with it, terminationDrainDuration is ignored)";
       case LINKERD -> "a native sidecar (Linkerd 2.15+ on Kubernetes 1.29+: annotation"
           + " config.linkerd.io/proxy-enable-native-sidecar: \"true\", the default from Linkerd 2.20), or annotation"

@@ -102,6 +102,10 @@ class ReleaseCheckTest {
     Result port = mainCheck(List.of("--host", "127.0.0.1", "--http-port", "eighty"));
     assertEquals(2, port.code(), port.output());
     assertTrue(port.output().contains("--http-port must be a whole number from 1 to 65535, got 'eighty'"), port.output());
+    Result path = inProcess(List.of("--host", "127.0.0.1", "--http-port", "80", "--grpc-port", "81", "--probes-host", "x",
+        "--management-port", "82", "--http-path", "/a b"));
+    assertEquals(2, path.code());
+    assertTrue(path.output().contains("--http-path must be a URL path starting with '/', got '/a b'"), path.output());
     Result unknown = inProcess(List.of("--hots", "x"));
     assertEquals(2, unknown.code());
     assertTrue(unknown.output().contains("unknown argument --hots"), unknown.output());

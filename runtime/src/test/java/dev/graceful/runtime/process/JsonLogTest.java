@@ -118,8 +118,9 @@ class JsonLogTest {
   }
 
   @Test
-  void aConfigurationErrorIsOneJsonRecord() {
-    try (ChildRuntime child = ChildRuntime.start(Map.of("GRACEFUL_LOG_FORMAT", "json", "GRACEFUL_HTTP_PORT", "70000"))) {
+  void aConfigurationErrorIsOneJsonRecordWhateverTheLevel() {
+    try (ChildRuntime child = ChildRuntime.start(Map.of("GRACEFUL_LOG_FORMAT", "json", "GRACEFUL_HTTP_PORT", "70000",
+        "GRACEFUL_LOG_LEVEL", "off"))) {
       assertEquals(ExitCode.BAD_CONFIGURATION.code(), child.awaitExit(EXIT_BOUND), child.output());
       List<JsonObject> records = records(child);
       assertEquals(1, records.size(), child.output());

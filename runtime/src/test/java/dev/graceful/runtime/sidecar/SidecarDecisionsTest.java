@@ -38,7 +38,8 @@ class SidecarDecisionsTest {
         + " after SIGTERM (Istio's default terminationDrainDuration), but this runtime's shutdown may take 29500 ms"), warning);
     assertTrue(warning.contains("requests still routed to the pod and every outbound call"), warning);
     assertTrue(warning.contains("sidecar.istio.io/nativeSidecar: \"true\""), warning);
-    assertTrue(warning.contains("'terminationDrainDuration: 30s' without EXIT_ON_ZERO_ACTIVE_CONNECTIONS"), warning);
+    assertTrue(warning.contains("terminationDrainDuration of the pod's whole grace period (over 30s: the runtime's last report"
+        + " comes past its deadline) and without EXIT_ON_ZERO_ACTIVE_CONNECTIONS"), warning);
   }
 
   @Test
