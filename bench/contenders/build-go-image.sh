@@ -26,7 +26,9 @@ if ! (cd "$src" && go mod tidy >"$ctx/tidy.log" 2>&1); then
     fi
   fi
   if [ "$replaced" = 0 ]; then
-    echo "cannot resolve the modules of $name: $refused"
+    fallback=""
+    [ "$name" = go-graceful ] && fallback=" (and no usable source at $peers/go-graceful: set GRACEFUL_PEERS to the peers' folder)"
+    echo "cannot resolve the modules of $name: $refused$fallback"
     exit 3
   fi
 fi
