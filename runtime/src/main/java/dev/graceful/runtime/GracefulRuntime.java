@@ -70,6 +70,11 @@ public final class GracefulRuntime {
 
   GracefulRuntime(RuntimeBuilder builder) {
     RuntimeConfig config = builder.config();
+    // First of all: in a pod, the client (and with it the pod read readiness may wait for) loads on its own thread
+    // while the rest starts. A ConfigException here (Kubernetes required, none found) fails before anything started.
+    Optional<KubernetesIntegration.Connection> connection = builder.kubernetesClient() != null
+        ? Optional.empty()
+        : KubernetesIntegration.connect(config.kubernetes(), System.getenv());
     Lifecycle lifecycle = new Lifecycle();
     ServerRegistry serverRegistry = new ServerRegistry(config.limits());
     // The management port has its own small budget of connections, so a flood of them cannot take the descriptors
@@ -104,16 +109,9 @@ public final class GracefulRuntime {
     RuntimeMetrics metrics = new RuntimeMetrics(registry, lifecycle, serverRegistry, Optional.ofNullable(jvmMetrics.get()));
     HealthProbes probes = new HealthProbes(control, lifecycle);
     ManagementServer management = new ManagementServer(control, probes, registry, metrics::refreshServers);
-    Optional<KubernetesIntegration> kubernetes;
-    try {
-      kubernetes = builder.kubernetesClient() != null
-          ? Optional.of(KubernetesIntegration.using(builder.kubernetesClient(), builder.pod(), config.kubernetes(), control))
-          : KubernetesIntegration.fromEnvironment(config.kubernetes(), System.getenv(), control);
-    } catch (RuntimeException e) {
-      vertx.close();
-      control.close();
-      throw e;
-    }
+    Optional<KubernetesIntegration> kubernetes = builder.kubernetesClient() != null
+        ? Optional.of(KubernetesIntegration.using(builder.kubernetesClient(), builder.pod(), config.kubernetes(), control))
+        : connection.map(c -> KubernetesIntegration.over(c, config.kubernetes(), control));
     builder.livenessChecks().forEach(probes::addLiveness);
     builder.readinessChecks().forEach(probes::addReadiness);
     List<ManagedServer> servers = new ArrayList<>();

@@ -70,8 +70,18 @@ final class ShutdownSequence {
     start.settled().transform(ar -> ar.failed() && !(ar.cause() instanceof StartAbandonedException)
         // The start failed for real (its rollback stopped what it started): that is the outcome, not a shutdown.
         ? Future.<ShutdownReport>failedFuture(ar.cause())
-        : runPhases(mine, signalledAt)).onComplete(done);
+        : podReadSettled().compose(v -> runPhases(mine, signalledAt))).onComplete(done);
     return done.future();
+  }
+
+  /**
+   * Completes once the start-time pod read has ended, or after the API timeout: readiness no longer waits for it, so a
+   * signal soon after READY can find it under way, and the phases (the pod's deadline, the endpoint wait) need its
+   * answer. Without one in time the shutdown falls back to the fixed delay, as when the read failed.
+   */
+  private Future<Void> podReadSettled() {
+    return parts.kubernetes().map(k -> k.startReadSettled(parts.config().kubernetes().apiTimeout()))
+        .orElse(Future.succeededFuture());
   }
 
   /** Completes with the budget once a shutdown has begun. */

@@ -12,8 +12,9 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
- * The start, in order: the management port; the own pod's read and the mesh proxy, alongside every server and
- * verticle; the user's readiness checks; then READY and the readiness gate. Fails, having stopped what started, if
+ * The start: the own pod's read at once; the management port; every server and verticle, alongside the read and the
+ * mesh proxy it names; the user's readiness checks; then READY and the readiness gate. READY waits for the read only
+ * when its answer can matter to it ({@link #readinessNeedsPodRead()}). Fails, having stopped what started, if
  * any step fails. A shutdown that begins meanwhile {@link #abandon() abandons} it at once: whatever step is awaited
  * is no longer waited for, and what has started is left to the shutdown to drain and stop.
  */
@@ -52,13 +53,14 @@ final class StartSequence {
         return started.future(); // a shutdown began before the start: abandon() has settled it
       }
     }
+    // Begun first: on a cold JVM the first API call (TLS, the client's and the model's classes) is the longest step.
+    Future<Void> podRead = parts.kubernetes().map(KubernetesIntegration::start).orElse(Future.succeededFuture());
     unlessAbandoned(parts.management().listen(parts.config().host(), parts.config().managementPort()))
         .onSuccess(port -> {
           managementPort = port;
           LOG.info("management server listening on port " + port + " (/health/live, /health/ready, /health/started, /metrics)");
         })
-        .compose(port -> unlessAbandoned(deployWithProxy(parts.kubernetes().map(KubernetesIntegration::start)
-            .orElse(Future.succeededFuture()))))
+        .compose(port -> unlessAbandoned(deployWithProxy(podRead)))
         .compose(ids -> {
           deployments = ids;
           return unlessAbandoned(awaitUserReadiness(System.nanoTime() + parts.config().startTimeout().toNanos()));
@@ -162,6 +164,12 @@ final class StartSequence {
       return proxyReady.compose(v -> startup.deployAll(parts.units()));
     }
     Future<Map<String, String>> deployed = startup.deployAll(parts.units());
+    if (!readinessNeedsPodRead()) {
+      // The read goes on beside READY. A proxy it finds anyway (one no annotation announced) is still waited for and
+      // reported, but the kubelet already holds the pod's Ready condition on that container's own readiness probe.
+      proxyReady.onFailure(e -> LOG.warning(e.getMessage()));
+      return deployed;
+    }
     return Future.join(deployed, proxyReady).transform(ar -> {
       if (ar.succeeded() || deployed.failed() || abandoned.future().isComplete()) {
         return deployed; // a failed deploy has already stopped what it started; an abandoned one leaves it running
@@ -172,6 +180,16 @@ final class StartSequence {
       return Future.join(deployed.result().keySet().stream().map(parts.vertx()::undeploy).toList())
           .transform(x -> Future.<Map<String, String>>failedFuture(proxyReady.cause()));
     });
+  }
+
+  /**
+   * True when READY waits for the own pod's read: with GRACEFUL_KUBERNETES=true (no pod, no start), or when the read
+   * may find a mesh proxy that readiness waits for ({@link dev.graceful.runtime.sidecar.SidecarSupport#readinessNeedsPodRead()}).
+   * Otherwise its answer only matters at shutdown (the pod's deadline, the endpoint wait), which waits for it if it is
+   * still under way; the readiness gate is set once it is known.
+   */
+  private boolean readinessNeedsPodRead() {
+    return parts.kubernetes().map(k -> k.required() || parts.sidecars().readinessNeedsPodRead()).orElse(false);
   }
 
   /** Waits for the mesh proxy the pod spec names, if any. */

@@ -37,6 +37,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One pod on the node: its container in podman (host network, its own loopback address), its probes, its status,
@@ -194,7 +196,15 @@ final class PodRunner {
     return env;
   }
 
+  private static final Pattern KEYED_FIELD = Pattern.compile("metadata\\.(annotations|labels)\\['(.+)'\\]");
+
   private String field(String path) {
+    // metadata.annotations['key'] and metadata.labels['key']: the value, or "" when missing, as the kubelet does.
+    Matcher keyed = KEYED_FIELD.matcher(path);
+    if (keyed.matches()) {
+      Map<String, String> values = keyed.group(1).equals("labels") ? pod.getMetadata().getLabels() : pod.getMetadata().getAnnotations();
+      return values == null ? "" : values.getOrDefault(keyed.group(2), "");
+    }
     return switch (path) {
       case "metadata.name" -> name;
       case "metadata.namespace" -> namespace;

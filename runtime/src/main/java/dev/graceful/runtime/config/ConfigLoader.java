@@ -24,9 +24,11 @@ public final class ConfigLoader {
   private static final String PREFIX = "GRACEFUL_";
 
   private final Map<String, String> settings;
+  private final MeshAnnotations meshAnnotations;
 
-  private ConfigLoader(Map<String, String> settings) {
+  private ConfigLoader(Map<String, String> settings, MeshAnnotations meshAnnotations) {
     this.settings = settings;
+    this.meshAnnotations = meshAnnotations;
   }
 
   /** Reads the process environment (and the file named by {@code GRACEFUL_CONFIG_FILE}, if any). */
@@ -47,7 +49,7 @@ public final class ConfigLoader {
       }
     });
     rejectUnknownKeys(merged);
-    return new ConfigLoader(merged).parse();
+    return new ConfigLoader(merged, MeshAnnotations.fromEnvironment(environment)).parse();
   }
 
   private static Map<String, String> readFile(String file) {
@@ -197,7 +199,7 @@ public final class ConfigLoader {
             "off, but " + Setting.SIDECAR_QUIT.key() + "=always; remove one of them");
       }
     }
-    return new SidecarSettings(mode, ready, timeout, waitBeforeVerticles, quit, quitUrl);
+    return new SidecarSettings(mode, ready, timeout, waitBeforeVerticles, quit, quitUrl, meshAnnotations);
   }
 
   /** An absolute plain-HTTP URL with a host (proxies' admin endpoints are plain HTTP on loopback), or empty. */

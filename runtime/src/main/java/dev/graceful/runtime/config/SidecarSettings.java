@@ -16,6 +16,7 @@ import java.util.Optional;
  *                           out in {@code start}); false: they start in parallel and only readiness waits
  * @param quit               when to ask the proxy to exit as the runtime exits
  * @param quitUrl            the URL to POST to, instead of the detected mesh's
+ * @param meshAnnotations    the pod's mesh-injection annotations, when the downward API passes them in
  */
 public record SidecarSettings(
     Mode mode,
@@ -23,7 +24,8 @@ public record SidecarSettings(
     Duration readyTimeout,
     boolean waitBeforeVerticles,
     Quit quit,
-    Optional<URI> quitUrl) {
+    Optional<URI> quitUrl,
+    MeshAnnotations meshAnnotations) {
 
   /** Whether to look for a proxy at all. */
   public enum Mode {
@@ -42,6 +44,6 @@ public record SidecarSettings(
 
   /** No proxy: the defaults outside a mesh. */
   public static SidecarSettings off() {
-    return new SidecarSettings(Mode.OFF, Optional.empty(), Duration.ofSeconds(60), false, Quit.NEVER, Optional.empty());
+    return new SidecarSettings(Mode.OFF, Optional.empty(), Duration.ofSeconds(60), false, Quit.NEVER, Optional.empty(), MeshAnnotations.unknown());
   }
 }

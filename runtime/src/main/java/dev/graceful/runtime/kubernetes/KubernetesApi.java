@@ -7,6 +7,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -19,18 +20,28 @@ final class KubernetesApi {
   static final String TOO_SLOW = "API server too slow";
   static final String NO_ANSWER = "no answer within";
 
-  private final KubernetesClient client;
+  private final CompletableFuture<KubernetesClient> client;
   private final Vertx vertx;
   private final Duration timeout;
 
-  KubernetesApi(KubernetesClient client, Vertx vertx, Duration timeout) {
+  /**
+   * @param client the client, possibly still being built on a thread of its own (a cold JVM takes a while to load
+   *               it); calls wait for it on their worker thread
+   */
+  KubernetesApi(CompletableFuture<KubernetesClient> client, Vertx vertx, Duration timeout) {
     this.client = client;
     this.vertx = vertx;
     this.timeout = timeout;
   }
 
+  /** The client; blocks while it is still being built, so only on a worker thread or once a call has answered. */
   KubernetesClient client() {
-    return client;
+    return client.join();
+  }
+
+  /** Closes the client once it is built (at once when it is). */
+  void close() {
+    client.thenAccept(KubernetesClient::close);
   }
 
   Duration timeout() {

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -45,8 +46,11 @@ public final class KubernetesIntegration {
   private final boolean ownsClient;
   private final Vertx vertx;
   private volatile Optional<PodFacts> facts = Optional.empty();
+  /** The start-time read, once {@link #start()} has begun it. */
+  private final Promise<Void> startRead = Promise.promise();
+  private volatile boolean readBegun;
 
-  private KubernetesIntegration(KubernetesClient client, boolean ownsClient, PodIdentity identity,
+  private KubernetesIntegration(CompletableFuture<KubernetesClient> client, boolean ownsClient, PodIdentity identity,
       KubernetesSettings settings, Vertx vertx) {
     this.settings = settings;
     this.identity = identity;
@@ -60,22 +64,36 @@ public final class KubernetesIntegration {
 
   /** For embedding and tests: a given client, pointed at any cluster. */
   public static KubernetesIntegration using(KubernetesClient client, PodIdentity pod, KubernetesSettings settings, Vertx vertx) {
-    return new KubernetesIntegration(client, false, pod, settings, vertx);
+    return new KubernetesIntegration(CompletableFuture.completedFuture(client), false, pod, settings, vertx);
+  }
+
+  /** {@link #connect} and {@link #over} in one step. */
+  public static Optional<KubernetesIntegration> fromEnvironment(KubernetesSettings settings, Map<String, String> env, Vertx vertx) {
+    return connect(settings, env).map(c -> over(c, settings, vertx));
   }
 
   /**
-   * In a pod (a service-account token is mounted, or {@code POD_NAME} is set and a kubeconfig exists), connects with
-   * the pod's credentials; elsewhere returns empty, unless {@code GRACEFUL_KUBERNETES=true} demands it.
+   * In a pod (a service-account token is mounted, or {@code POD_NAME} is set and a kubeconfig exists), begins to build
+   * a client with the pod's credentials on a thread of its own and returns at once; elsewhere returns empty, unless
+   * {@code GRACEFUL_KUBERNETES=true} demands it. Called first thing, so the client's classes load while Vert.x starts.
    *
    * @throws ConfigException when Kubernetes is required but there is no way to reach it
    */
-  public static Optional<KubernetesIntegration> fromEnvironment(KubernetesSettings settings, Map<String, String> env, Vertx vertx) {
-    return fromEnvironment(settings, env, vertx, PodIdentity.SERVICE_ACCOUNT_DIR, Path.of(System.getProperty("user.home")));
+  public static Optional<Connection> connect(KubernetesSettings settings, Map<String, String> env) {
+    return connect(settings, env, PodIdentity.SERVICE_ACCOUNT_DIR, Path.of(System.getProperty("user.home")));
   }
 
-  /** {@link #fromEnvironment(KubernetesSettings, Map, Vertx)} with the service-account directory and home given. */
-  static Optional<KubernetesIntegration> fromEnvironment(KubernetesSettings settings, Map<String, String> env, Vertx vertx,
-      Path serviceAccountDir, Path home) {
+  /** The integration over a connection begun by {@link #connect}; {@code vertx} runs its calls and timers. */
+  public static KubernetesIntegration over(Connection connection, KubernetesSettings settings, Vertx vertx) {
+    return new KubernetesIntegration(connection.client(), true, connection.pod(), settings, vertx);
+  }
+
+  /** A client being built for a known pod. */
+  public record Connection(CompletableFuture<KubernetesClient> client, PodIdentity pod) {
+  }
+
+  /** {@link #connect(KubernetesSettings, Map)} with the service-account directory and home given. */
+  static Optional<Connection> connect(KubernetesSettings settings, Map<String, String> env, Path serviceAccountDir, Path home) {
     if (settings.mode() == KubernetesSettings.Mode.OFF) {
       return Optional.empty();
     }
@@ -91,8 +109,30 @@ public final class KubernetesIntegration {
       }
       return Optional.empty();
     }
-    // The client's own timeouts are those of the patient start-time read; every call at shutdown is cut off sooner,
-    // at the API timeout, by KubernetesApi's timer.
+    CompletableFuture<KubernetesClient> client = new CompletableFuture<>();
+    Thread builder = new Thread(() -> {
+      try {
+        client.complete(buildClient(settings));
+      } catch (Throwable e) {
+        client.completeExceptionally(e);
+      }
+    }, "graceful-kubernetes-client");
+    builder.setDaemon(true);
+    builder.start();
+    return Optional.of(new Connection(client, identity.get()));
+  }
+
+  /** For tests: {@link #connect(KubernetesSettings, Map, Path, Path)} and {@link #over} in one step. */
+  static Optional<KubernetesIntegration> fromEnvironment(KubernetesSettings settings, Map<String, String> env, Vertx vertx,
+      Path serviceAccountDir, Path home) {
+    return connect(settings, env, serviceAccountDir, home).map(c -> over(c, settings, vertx));
+  }
+
+  /**
+   * The pod's own client. Its timeouts are those of the patient start-time read; every call at shutdown is cut off
+   * sooner, at the API timeout, by KubernetesApi's timer.
+   */
+  private static KubernetesClient buildClient(KubernetesSettings settings) {
     Duration timeout = startReadBound(settings);
     Config config = new ConfigBuilder(Config.autoConfigure(null))
         .withRequestTimeout((int) timeout.toMillis())
@@ -100,8 +140,7 @@ public final class KubernetesIntegration {
         .withRequestRetryBackoffLimit(0)
         .withWatchReconnectInterval(500)
         .build();
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-    return Optional.of(new KubernetesIntegration(client, true, identity.get(), settings, vertx));
+    return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   /**
@@ -122,7 +161,8 @@ public final class KubernetesIntegration {
    */
   public Future<Void> start() {
     LOG.info("kubernetes: reading pod " + identity + " and the Services that select it");
-    return readFacts(System.nanoTime() + startReadBound(settings).toNanos(), 0).map(found -> {
+    readBegun = true;
+    Future<Void> read = readFacts(System.nanoTime() + startReadBound(settings).toNanos(), 0).map(found -> {
       facts = Optional.of(found);
       events.podUid(found.uid());
       LOG.info("kubernetes: pod " + identity + ", termination grace period "
@@ -139,6 +179,30 @@ public final class KubernetesIntegration {
       faults.report(LOG, e, "kubernetes: " + e.getMessage() + "; continuing without the endpoint wait and the pod's deadline");
       return Future.succeededFuture();
     });
+    read.onComplete(startRead);
+    return read;
+  }
+
+  /** True with {@code GRACEFUL_KUBERNETES=true}: the start fails when the pod cannot be read. */
+  public boolean required() {
+    return settings.mode() == KubernetesSettings.Mode.ON;
+  }
+
+  /**
+   * Completes when the start-time read has ended (facts known, or given up on), or after {@code bound}; never fails.
+   * A shutdown that begins while the read is still under way waits here before it picks its phases.
+   */
+  public Future<Void> startReadSettled(Duration bound) {
+    if (!readBegun || startRead.future().isComplete()) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> settled = Promise.promise();
+    long timer = vertx.setTimer(Math.max(1, bound.toMillis()), id -> settled.tryComplete());
+    startRead.future().onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      settled.tryComplete();
+    });
+    return settled.future();
   }
 
   private Future<PodFacts> readFacts(long deadlineNanos, int attempt) {
@@ -163,8 +227,15 @@ public final class KubernetesIntegration {
     return facts;
   }
 
-  /** The runtime turned ready: the readiness gate goes True. */
+  /** The runtime turned ready: the readiness gate goes True, once the start-time read has shown the pod. */
   public Future<Void> ready() {
+    if (gate.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return startRead.future().transform(ar -> readyGate());
+  }
+
+  private Future<Void> readyGate() {
     return gate.filter(g -> facts.isPresent()).map(g -> g.set(true, "Ready").recover(e -> {
       faults.report(LOG, e, "cannot set readiness gate " + g.conditionType() + " to True (" + e.getMessage() + "): the pod will not turn Ready");
       return Future.<Void>succeededFuture();
@@ -228,7 +299,7 @@ public final class KubernetesIntegration {
 
   public void close() {
     if (ownsClient) {
-      api.client().close();
+      api.close();
     }
   }
 }

@@ -34,14 +34,18 @@ final class OwnPod {
     this.identity = identity;
   }
 
-  /** The pod and the Services that select it, both calls bounded by {@code bound} in all. */
+  /**
+   * The pod and the Services that select it, each call bounded by {@code bound}. Both are asked at once: the start
+   * waits for the slower one, not for the two in turn.
+   */
   Future<PodFacts> readFacts(Duration bound) {
-    long deadline = System.nanoTime() + bound.toNanos();
-    return api.call("get pod " + identity.namespace() + "/" + identity.name(), this::getPod, bound)
-        .compose(pod -> api.call("list services in namespace " + identity.namespace(),
-            () -> api.client().services().inNamespace(identity.namespace()).list().getItems(),
-            Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))
-            .map(services -> facts(pod, services)));
+    Future<Pod> pod = api.call("get pod " + identity.namespace() + "/" + identity.name(), this::getPod, bound);
+    Future<List<Service>> services = api.call("list services in namespace " + identity.namespace(),
+        () -> api.client().services().inNamespace(identity.namespace()).list().getItems(), bound);
+    // The pod's failure first: "pod not found" or "forbidden" says more than a Service list that failed with it.
+    return Future.join(pod, services).transform(ar -> pod.failed() ? Future.failedFuture(pod.cause())
+        : services.failed() ? Future.failedFuture(services.cause())
+        : Future.succeededFuture(facts(pod.result(), services.result())));
   }
 
   /**

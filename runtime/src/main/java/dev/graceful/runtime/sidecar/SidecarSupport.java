@@ -36,6 +36,18 @@ public final class SidecarSupport {
   }
 
   /**
+   * True when readiness must wait for the pod read, because the read may find a proxy that readiness waits for: not
+   * with GRACEFUL_SIDECAR=off, nor when the pod's annotations show no mesh injected one (and no proxy URL is
+   * configured). Servers and verticles start either way; only READY waits.
+   */
+  public boolean readinessNeedsPodRead() {
+    if (settings.mode() == SidecarSettings.Mode.OFF) {
+      return false;
+    }
+    return settings.waitBeforeVerticles() || settings.readyUrl().isPresent() || !settings.meshAnnotations().ruleOutInjectedProxy();
+  }
+
+  /**
    * The proxy to work with: the first one the pod spec shows, with the URLs from the settings if given; or, with only a
    * ready URL configured, a proxy known by its URLs.
    */

@@ -153,6 +153,80 @@ class KubernetesRuntimeTest {
     }
   }
 
+  /** The chart passes the mesh annotations in; both empty: no mesh injected a proxy, so READY needs no pod read. */
+  private static final String[] NO_MESH = {"GRACEFUL_KUBERNETES", "auto", "GRACEFUL_READINESS_GATE", "",
+      "POD_ANNOTATION_ISTIO_STATUS", "", "POD_ANNOTATION_LINKERD_PROXY_VERSION", ""};
+
+  private static String[] with(String[] base, String... more) {
+    String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+    System.arraycopy(more, 0, all, base.length, more.length);
+    return all;
+  }
+
+  @Test
+  void withoutAMeshReadinessDoesNotWaitForThePodReadAndASignalThenWaitsForIt(Vertx vertx) {
+    cluster.pod(30);
+    try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
+         KubernetesClient slow = MockCluster.clientAt(api.port())) {
+      api.mode(FaultyTcpProxy.Mode.HOLD);
+      runtime = runtime(slow, with(NO_MESH, "GRACEFUL_KUBERNETES_TIMEOUT", "3s")).http(DemoRouter::create).build();
+      // READY although the API server holds every call: nothing in this pod's configuration needs its answer to serve.
+      Await.result(runtime.start());
+      assertEquals(200, Http.getWithJdk(runtime.managementPort(), "/health/ready").status());
+      // A signal while the read is under way: the shutdown waits for it (up to the API timeout), then has the pod's
+      // deadline, which only the read can give.
+      Future<ShutdownReport> shutdown = runtime.shutdown();
+      api.mode(FaultyTcpProxy.Mode.FORWARD);
+      api.cutAll();
+      ShutdownReport report = Await.result(shutdown);
+      assertFalse(report.forced(), report.toJson().encode());
+      assertTrue(report.phases().containsKey("deadline"), "the shutdown used the pod's facts: " + report.toJson().encode());
+      assertEquals("endpoints", report.detail("pre-drain-wait", "kind"), "the endpoint wait, not the fixed delay: " + report.toJson().encode());
+    }
+  }
+
+  @Test
+  void aSignalWhileThePodReadNeverAnswersFallsBackToTheFixedDelayAfterTheApiTimeout(Vertx vertx) {
+    cluster.pod(30);
+    try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
+         KubernetesClient slow = MockCluster.clientAt(api.port())) {
+      api.mode(FaultyTcpProxy.Mode.HOLD);
+      runtime = runtime(slow, with(NO_MESH, "GRACEFUL_KUBERNETES_TIMEOUT", "500ms", "GRACEFUL_DRAIN_DELAY", "200ms"))
+          .http(DemoRouter::create).build();
+      Await.result(runtime.start());
+      long began = System.nanoTime();
+      ShutdownReport report = Await.result(runtime.shutdown());
+      long tookMs = Duration.ofNanos(System.nanoTime() - began).toMillis();
+      assertFalse(report.forced(), report.toJson().encode());
+      assertFalse(report.phases().containsKey("deadline"), report.toJson().encode());
+      assertEquals("fixed", report.detail("pre-drain-wait", "kind"), report.toJson().encode());
+      assertTrue(tookMs >= 500 && tookMs < 10_000, "waited for the read about the API timeout, then the fixed delay: " + tookMs + " ms");
+    }
+  }
+
+  @Test
+  void aMeshAnnotationKeepsReadinessWaitingForThePodRead(Vertx vertx) throws Exception {
+    cluster.pod(30);
+    try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
+         KubernetesClient slow = MockCluster.clientAt(api.port())) {
+      api.mode(FaultyTcpProxy.Mode.HOLD);
+      runtime = runtime(slow, with(NO_MESH, "GRACEFUL_KUBERNETES_TIMEOUT", "2s",
+          "POD_ANNOTATION_ISTIO_STATUS", "{\"containers\":[\"istio-proxy\"]}")).http(DemoRouter::create).build();
+      Future<Void> started = runtime.start();
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (runtime.port("http") <= 0) {
+        assertTrue(System.nanoTime() < deadline, "the server did not start while the pod read was pending");
+        Thread.sleep(20);
+      }
+      assertEquals(503, Http.getWithJdk(runtime.managementPort(), "/health/ready").status());
+      assertFalse(started.isComplete(), "ready before the pod read that may find the injected proxy");
+      api.mode(FaultyTcpProxy.Mode.FORWARD);
+      api.cutAll();
+      Await.result(started);
+      assertEquals(200, Http.getWithJdk(runtime.managementPort(), "/health/ready").status());
+    }
+  }
+
   @Test
   void aFailedStartIsRecordedOnThePod() {
     cluster.pod(30);
