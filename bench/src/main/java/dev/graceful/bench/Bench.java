@@ -3,6 +3,7 @@ package dev.graceful.bench;
 import dev.graceful.bench.model.BenchRun;
 import dev.graceful.bench.model.ScenarioResult;
 import dev.graceful.bench.report.Report;
+import dev.graceful.bench.support.Footprint;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,6 +63,10 @@ public final class Bench {
         .environment("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"))
         .environment("contender JVM flags (Dockerfile ENTRYPOINT + chart memory limit as MaxRAM)", String.join(" ", base.jvmFlags()));
     options.settings().forEach((k, v) -> run.environment("--set " + k, v));
+    run.footprint(Footprint.RUNTIME_JARS, Footprint.runtimeJars(base.repo()).describe());
+    String noImage = "not measured (only the rollout scenario builds the images" + (options.scenarios().contains("rollout")
+        ? ", and it did not finish: see Failed scenarios, or the run is still going)" : "; it is not part of this run)");
+    run.footprint(Footprint.IMAGE_RUNTIME, noImage).footprint(Footprint.IMAGE_PLAIN, noImage);
 
     for (String name : options.scenarios()) {
       Scenario scenario = Scenarios.create(name);

@@ -14,6 +14,7 @@ public final class BenchRun {
   private final Map<String, String> environment = new LinkedHashMap<>();
   private final List<ScenarioResult> results = new ArrayList<>();
   private final Map<String, String> failures = new LinkedHashMap<>();
+  private final Map<String, String> footprint = new LinkedHashMap<>();
 
   public BenchRun(Instant started, boolean quick) {
     this.started = started;
@@ -36,6 +37,22 @@ public final class BenchRun {
 
   public synchronized Map<String, String> environment() {
     return new LinkedHashMap<>(environment);
+  }
+
+  /**
+   * What the contenders ship (the runtime's jars, container images), shown in the report's Footprint section before
+   * what the scenarios add ({@link ScenarioResult#footprint(String, String)}).
+   */
+  public synchronized BenchRun footprint(String key, String value) {
+    footprint.put(key, value);
+    return this;
+  }
+
+  /** The run's footprint entries, then each scenario's, in order; a scenario's value wins over the run's for a key. */
+  public synchronized Map<String, String> footprint() {
+    Map<String, String> all = new LinkedHashMap<>(footprint);
+    results.forEach(r -> all.putAll(r.footprint()));
+    return all;
   }
 
   public synchronized BenchRun add(ScenarioResult result) {

@@ -43,6 +43,11 @@ public final class Metric {
     return this;
   }
 
+  /** Whether {@link #pairedByRound()} was declared: the i-th samples of the contenders come from the same round. */
+  public boolean isPairedByRound() {
+    return pairedByRound;
+  }
+
   public synchronized Metric target(Target target) {
     targets.add(target);
     return this;

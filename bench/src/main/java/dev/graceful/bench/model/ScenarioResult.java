@@ -23,6 +23,7 @@ public final class ScenarioResult {
   private final List<String> notes = new ArrayList<>();
   private final java.util.Map<String, String> partFailures = new java.util.LinkedHashMap<>();
   private final List<Marker> markers = new ArrayList<>();
+  private final Map<String, String> footprint = new LinkedHashMap<>();
   private String seriesTitle = "";
   private Duration elapsed = Duration.ZERO;
 
@@ -87,6 +88,19 @@ public final class ScenarioResult {
 
   public synchronized java.util.Map<String, String> partFailures() {
     return new java.util.LinkedHashMap<>(partFailures);
+  }
+
+  /**
+   * A fact about what the contenders ship (e.g. a container image's size), listed in the report's Footprint section
+   * after the run's own ({@link BenchRun#footprint(String, String)}); a later value under the same key replaces it.
+   */
+  public synchronized ScenarioResult footprint(String key, String value) {
+    footprint.put(key, value);
+    return this;
+  }
+
+  public synchronized Map<String, String> footprint() {
+    return new LinkedHashMap<>(footprint);
   }
 
   public synchronized ScenarioResult note(String note) {

@@ -4,9 +4,15 @@ import java.util.Locale;
 
 /**
  * A target on the ratio {@code median(contender) / median(baseline)} of one metric, e.g. start-up of
- * {@code graceful-runtime} at most 1.2x plain Vert.x: {@code Target.atMost("graceful-runtime", 1.2)}.
+ * {@code graceful-runtime} at most 1.1x plain Vert.x: {@code Target.atMost("graceful-runtime", 1.1)}.
+ *
+ * @param order where the report's Targets table lists it: lower first (the headline figures), then the rest in the
+ *              order the scenarios ran; {@link #DEFAULT_ORDER} unless {@link #listed(int) set}
  */
-public record Target(String contender, Bound bound, double ratio) {
+public record Target(String contender, Bound bound, double ratio, int order) {
+
+  /** The Targets table's place of a target nobody ranked: after every ranked one. */
+  public static final int DEFAULT_ORDER = 100;
 
   public enum Bound {
     AT_MOST("<="), AT_LEAST(">=");
@@ -19,11 +25,16 @@ public record Target(String contender, Bound bound, double ratio) {
   }
 
   public static Target atMost(String contender, double ratio) {
-    return new Target(contender, Bound.AT_MOST, ratio);
+    return new Target(contender, Bound.AT_MOST, ratio, DEFAULT_ORDER);
   }
 
   public static Target atLeast(String contender, double ratio) {
-    return new Target(contender, Bound.AT_LEAST, ratio);
+    return new Target(contender, Bound.AT_LEAST, ratio, DEFAULT_ORDER);
+  }
+
+  /** The same target listed at {@code order} in the Targets table (lower first). */
+  public Target listed(int order) {
+    return new Target(contender, bound, ratio, order);
   }
 
   /** Whether a measured ratio meets the target; a missing (NaN) ratio never does. */

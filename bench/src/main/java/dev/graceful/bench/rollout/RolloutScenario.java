@@ -3,11 +3,14 @@ package dev.graceful.bench.rollout;
 import dev.graceful.bench.BenchContext;
 import dev.graceful.bench.Scenario;
 import dev.graceful.bench.model.Better;
+import dev.graceful.bench.model.Goals;
 import dev.graceful.bench.model.Metric;
 import dev.graceful.bench.model.ScenarioResult;
 import dev.graceful.bench.model.Stats;
 import dev.graceful.bench.report.TimelinePlot;
+import dev.graceful.bench.support.Footprint;
 import dev.graceful.e2e.AgentCluster;
+import dev.graceful.e2e.TestCluster;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -70,12 +73,14 @@ public final class RolloutScenario implements Scenario {
         + " of the HTTP workers call in bursts through pools twice their size; a third of the gRPC workers run server streams"
         + " of 1 to 3 s. Strict clients: no retries, 15 s timeout per call, unfinished calls count as failed.");
     Map<Contender.Protocol, Map<String, List<double[]>>> plots = new LinkedHashMap<>();
+    Map<Contender.Kind, TestCluster.ImageRef> built = new LinkedHashMap<>();
     Metric deletionToExit = result.metric("rollout.deletion-to-exit", "ms", Better.LOWER,
         "pod deletion to process exit per pod replaced under load (preStop sleep included): how long a pod takes to go");
     Metric exit = result.metric("rollout.sigterm-to-exit", "ms", Better.LOWER,
         "SIGTERM to exit per pod replaced under load (after the preStop sleep, if any)");
-    Metric startToReady = result.metric("rollout.start-to-ready", "ms", Better.LOWER,
-        "container start to Ready per pod started under load");
+    Metric startToReady = result.metric(Goals.IN_CLUSTER_START_TO_READY, "ms", Better.LOWER,
+        "container start to Ready per pod started under load (the headline start-up figure, in the cluster under load)");
+    Goals.inClusterStartup().forEach(startToReady::target);
     Metric rolloutTime = result.metric("rollout.duration", "ms", Better.LOWER, "one `rollout restart` of 3 pods to all new pods available");
     Metric killed = result.metric("rollout.sigkilled-pods", "pods", Better.LOWER, "pods that needed SIGKILL at the deadline, all loads");
     Metric inFlight = result.metric("rollout.in-flight-at-drain", "requests", Better.HIGHER,
@@ -93,7 +98,7 @@ public final class RolloutScenario implements Scenario {
       Runtime.getRuntime().addShutdownHook(cleanup);
       try {
         runAll(new RolloutBench(cluster, loadTime, runtimePods, hopDelay, System.out, context.dir()), contenders, protocols,
-            result, plots, new Metric[] {exit, deletionToExit, startToReady, rolloutTime, killed, inFlight});
+            result, plots, new Metric[] {exit, deletionToExit, startToReady, rolloutTime, killed, inFlight}, built);
       } finally {
         Runtime.getRuntime().removeShutdownHook(cleanup);
       }
@@ -111,11 +116,16 @@ public final class RolloutScenario implements Scenario {
       }
     });
     targets(result, deletionToExit);
+    imageSizes(context, result, built);
+    result.note("rollout.start-to-ready is one sample per pod started under load; the samples of different contenders come"
+        + " from different pods, rollouts and minutes, so they do not pair: its targets are on the ratio of medians of"
+        + " unpaired samples (counts and ranges in the Targets table), with no interval.");
     return result;
   }
 
   private static void runAll(RolloutBench bench, List<Contender> contenders, Set<Contender.Protocol> protocols,
-      ScenarioResult result, Map<Contender.Protocol, Map<String, List<double[]>>> plots, Metric[] perPod) throws Exception {
+      ScenarioResult result, Map<Contender.Protocol, Map<String, List<double[]>>> plots, Metric[] perPod,
+      Map<Contender.Kind, TestCluster.ImageRef> built) throws Exception {
     Metric exit = perPod[0];
     Metric deletionToExit = perPod[1];
     Metric startToReady = perPod[2];
@@ -128,6 +138,7 @@ public final class RolloutScenario implements Scenario {
         result.note(contender.name() + ": not measured, its image cannot be built here (see the log)");
         continue;
       }
+      built.putIfAbsent(contender.kind(), image.get());
       int pods = 0;
       for (Contender.Protocol protocol : Contender.Protocol.values()) {
         if (!protocols.contains(protocol) || !contender.protocols().contains(protocol)) {
@@ -173,6 +184,30 @@ public final class RolloutScenario implements Scenario {
       }
       killed.add(contender.name(), pods);
     }
+  }
+
+  /**
+   * The container image sizes of the runtime and of plain Vert.x, as built for this run (podman), in the report's
+   * Footprint section; "not measured" with the reason when an image was not built here or podman cannot say.
+   */
+  static void imageSizes(BenchContext context, ScenarioResult result, Map<Contender.Kind, TestCluster.ImageRef> built) {
+    Footprint.ImageSize plain = size(context, built.get(Contender.Kind.PLAIN_VERTX));
+    Footprint.ImageSize runtime = size(context, built.get(Contender.Kind.RUNTIME));
+    String ratio = Footprint.ratio(runtime, plain);
+    result.footprint(Footprint.IMAGE_RUNTIME, describe(runtime, RUNTIME)
+        + (ratio.isEmpty() ? "" : "; " + ratio + "x plain Vert.x's image"));
+    result.footprint(Footprint.IMAGE_PLAIN, describe(plain, "plain-vertx"));
+  }
+
+  private static Footprint.ImageSize size(BenchContext context, TestCluster.ImageRef ref) {
+    return ref == null ? null : Footprint.imageSize(context.repo(), ref.repository() + ":" + ref.tag());
+  }
+
+  private static String describe(Footprint.ImageSize size, String contender) {
+    if (size == null) {
+      return "not measured (" + contender + " was not among this run's rollout contenders, so its image was not built)";
+    }
+    return size.image() + ": " + size.describe();
   }
 
   /**
