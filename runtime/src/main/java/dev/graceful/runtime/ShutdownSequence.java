@@ -80,6 +80,9 @@ final class ShutdownSequence {
    * answer. Without one in time the shutdown falls back to the fixed delay, as when the read failed.
    */
   private Future<Void> podReadSettled() {
+    if (!start.becameReady()) {
+      return Future.succeededFuture(); // never routed to: no endpoint wait, nothing to learn from the read worth waiting for
+    }
     return parts.kubernetes().map(k -> k.startReadSettled(parts.config().kubernetes().apiTimeout()))
         .orElse(Future.succeededFuture());
   }

@@ -189,7 +189,8 @@ final class StartSequence {
    * still under way; the readiness gate is set once it is known.
    */
   private boolean readinessNeedsPodRead() {
-    return parts.kubernetes().map(k -> k.required() || parts.sidecars().readinessNeedsPodRead()).orElse(false);
+    // Outside Kubernetes the "read" has nothing to do, and this decides only whether a configured proxy URL is awaited.
+    return parts.kubernetes().map(KubernetesIntegration::required).orElse(false) || parts.sidecars().readinessNeedsPodRead();
   }
 
   /** Waits for the mesh proxy the pod spec names, if any. */

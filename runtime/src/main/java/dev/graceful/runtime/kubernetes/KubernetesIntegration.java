@@ -7,6 +7,7 @@ import dev.graceful.runtime.shutdown.FixedDelayWait;
 import dev.graceful.runtime.shutdown.NeverReadyNoWait;
 import dev.graceful.runtime.shutdown.ShutdownPhase;
 import dev.graceful.runtime.shutdown.ShutdownReport;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -51,20 +52,20 @@ public final class KubernetesIntegration {
   private volatile boolean readBegun;
 
   private KubernetesIntegration(CompletableFuture<KubernetesClient> client, boolean ownsClient, PodIdentity identity,
-      KubernetesSettings settings, Vertx vertx) {
+      KubernetesSettings settings, Vertx vertx, Optional<CompletableFuture<Pod>> firstPod) {
     this.settings = settings;
     this.identity = identity;
     this.ownsClient = ownsClient;
     this.vertx = vertx;
     this.api = new KubernetesApi(client, vertx, settings.apiTimeout());
-    this.pod = new OwnPod(api, identity);
+    this.pod = new OwnPod(api, identity, firstPod);
     this.events = new PodEvents(api, identity, faults);
     this.gate = settings.readinessGate().map(type -> new ReadinessGate(api, identity, type));
   }
 
   /** For embedding and tests: a given client, pointed at any cluster. */
   public static KubernetesIntegration using(KubernetesClient client, PodIdentity pod, KubernetesSettings settings, Vertx vertx) {
-    return new KubernetesIntegration(CompletableFuture.completedFuture(client), false, pod, settings, vertx);
+    return new KubernetesIntegration(CompletableFuture.completedFuture(client), false, pod, settings, vertx, Optional.empty());
   }
 
   /** {@link #connect} and {@link #over} in one step. */
@@ -85,11 +86,15 @@ public final class KubernetesIntegration {
 
   /** The integration over a connection begun by {@link #connect}; {@code vertx} runs its calls and timers. */
   public static KubernetesIntegration over(Connection connection, KubernetesSettings settings, Vertx vertx) {
-    return new KubernetesIntegration(connection.client(), true, connection.pod(), settings, vertx);
+    return new KubernetesIntegration(connection.client(), true, connection.pod(), settings, vertx,
+        Optional.of(connection.firstPod()));
   }
 
-  /** A client being built for a known pod. */
-  public record Connection(CompletableFuture<KubernetesClient> client, PodIdentity pod) {
+  /**
+   * A client being built for a known pod, and the pod's first read, asked for on the same thread as soon as the
+   * client exists: its TLS handshake and the model's classes then overlap the rest of the start.
+   */
+  public record Connection(CompletableFuture<KubernetesClient> client, PodIdentity pod, CompletableFuture<Pod> firstPod) {
   }
 
   /** {@link #connect(KubernetesSettings, Map)} with the service-account directory and home given. */
@@ -110,16 +115,20 @@ public final class KubernetesIntegration {
       return Optional.empty();
     }
     CompletableFuture<KubernetesClient> client = new CompletableFuture<>();
+    CompletableFuture<Pod> firstPod = new CompletableFuture<>();
+    PodIdentity own = identity.get();
     Thread builder = new Thread(() -> {
       try {
         client.complete(buildClient(settings));
+        firstPod.complete(OwnPod.get(client.join(), own));
       } catch (Throwable e) {
         client.completeExceptionally(e);
+        firstPod.completeExceptionally(e);
       }
     }, "graceful-kubernetes-client");
     builder.setDaemon(true);
     builder.start();
-    return Optional.of(new Connection(client, identity.get()));
+    return Optional.of(new Connection(client, own, firstPod));
   }
 
   /** For tests: {@link #connect(KubernetesSettings, Map, Path, Path)} and {@link #over} in one step. */

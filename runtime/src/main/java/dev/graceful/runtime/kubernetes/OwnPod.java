@@ -4,6 +4,7 @@ import dev.graceful.runtime.sidecar.SidecarDetector;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodReadinessGate;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Reads this process's own Pod and the Services that select it. */
 final class OwnPod {
@@ -28,10 +31,18 @@ final class OwnPod {
 
   private final KubernetesApi api;
   private final PodIdentity identity;
+  /** The first pod read, begun before the start asked for it; taken once. */
+  private final AtomicReference<CompletableFuture<Pod>> firstPod;
 
   OwnPod(KubernetesApi api, PodIdentity identity) {
+    this(api, identity, Optional.empty());
+  }
+
+  /** @param firstPod a read of the pod already asked for, which the first {@link #readFacts} uses */
+  OwnPod(KubernetesApi api, PodIdentity identity, Optional<CompletableFuture<Pod>> firstPod) {
     this.api = api;
     this.identity = identity;
+    this.firstPod = new AtomicReference<>(firstPod.orElse(null));
   }
 
   /**
@@ -39,7 +50,9 @@ final class OwnPod {
    * waits for the slower one, not for the two in turn.
    */
   Future<PodFacts> readFacts(Duration bound) {
-    Future<Pod> pod = api.call("get pod " + identity.namespace() + "/" + identity.name(), this::getPod, bound);
+    CompletableFuture<Pod> asked = firstPod.getAndSet(null);
+    Future<Pod> pod = api.call("get pod " + identity.namespace() + "/" + identity.name(),
+        asked != null ? asked::join : this::getPod, bound);
     Future<List<Service>> services = api.call("list services in namespace " + identity.namespace(),
         () -> api.client().services().inNamespace(identity.namespace()).list().getItems(), bound);
     // The pod's failure first: "pod not found" or "forbidden" says more than a Service list that failed with it.
@@ -64,7 +77,12 @@ final class OwnPod {
   }
 
   private Pod getPod() {
-    Pod pod = api.client().pods().inNamespace(identity.namespace()).withName(identity.name()).get();
+    return get(api.client(), identity);
+  }
+
+  /** The pod, read with {@code client}; fails when it does not exist. */
+  static Pod get(KubernetesClient client, PodIdentity identity) {
+    Pod pod = client.pods().inNamespace(identity.namespace()).withName(identity.name()).get();
     if (pod == null) {
       throw new IllegalStateException("pod " + identity.namespace() + "/" + identity.name() + " not found");
     }
