@@ -16,10 +16,11 @@
 # no shell, no useradd and no writable /etc/passwd.
 #
 # Class-data sharing (docs/image.md): a first stage runs a training (dev.graceful.runtime.training.CdsTraining: the
-# demo started against a stand-in Kubernetes API server, probed, sent HTTP/1.1, h2c and gRPC requests, drained) and
-# the JVM writes every class it loaded into /app/cds/runtime.jsa. The runtime maps that archive at start instead of
-# reading, parsing and verifying those classes from the jars. The class path is fixed so the archive can match it:
-# the runtime's jar (its manifest lists lib/*.jar), then application jars from /app/ext, which only extend it.
+# demo started against a stand-in Kubernetes API server, with the pod read and the readiness gate, probed, sent
+# HTTP/1.1, h2c and gRPC requests, drained) and the JVM writes every class it loaded into /app/cds/runtime.jsa. The
+# runtime maps that archive at start instead of reading, parsing and verifying those classes from the jars. The class
+# path is fixed so the archive can match it: the runtime's jar (its manifest lists lib/*.jar), then application jars
+# from /app/ext, which only extend it.
 # -Xshare:off in JAVA_TOOL_OPTIONS turns it off; a mismatch never fails the start (Xshare:auto falls back).
 ARG BASE_IMAGE=eclipse-temurin:21-jre
 

@@ -56,9 +56,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The training run for the image's class-data sharing archive (the Dockerfile runs it at build time with
  * {@code -XX:ArchiveClassesAtExit}): runs the runtime with its demo as {@code Main} would, against a stand-in
- * Kubernetes API server, and takes it through what a pod's life loads: the start with the pod read, the probes, a
- * metrics scrape, HTTP/1.1, HTTP/2 (h2c) and gRPC requests, gRPC health, and the drain. Every class loaded on the way
- * goes into the archive.
+ * Kubernetes API server, and takes it through what a pod's life loads: the start with the pod read and the readiness
+ * gate, the probes, a metrics scrape, HTTP/1.1, HTTP/2 (h2c) and gRPC requests, gRPC health, and the drain. Every
+ * class loaded on the way goes into the archive.
  *
  * <p>Loopback only, every wait bounded. Any step that fails ends the JVM with exit code 1 (and a watchdog with 3), so
  * a broken training fails the image build instead of producing an archive of half a start.
@@ -68,6 +68,7 @@ public final class CdsTraining {
   private static final Duration STEP = Duration.ofSeconds(30);
   private static final Duration WHOLE = Duration.ofSeconds(180);
   private static final String HOST = "127.0.0.1";
+  private static final String GATE = "graceful.dev/cds-training";
   private static final PodIdentity POD = new PodIdentity("cds-training", "cds-training", Optional.of(HOST));
   private static final ServiceMethod<HealthCheckResponse, HealthCheckRequest> HEALTH_CHECK = ServiceMethod.client(
       ServiceName.create("grpc.health.v1.Health"), "Check", GrpcMessageEncoder.encoder(),
@@ -137,6 +138,7 @@ public final class CdsTraining {
         "GRACEFUL_GRPC_PORT", "0",
         "GRACEFUL_MANAGEMENT_PORT", "0",
         "GRACEFUL_DRAIN_DELAY", "0",
+        "GRACEFUL_READINESS_GATE", GATE,
         "GRACEFUL_KUBERNETES", "true"));   // required: a failed pod read fails the start, and so the training
     ProcessLog.install(config.logging());
     GracefulRuntime runtime = GracefulRuntime.builder().config(config).module(new DemoModule())
@@ -144,6 +146,8 @@ public final class CdsTraining {
     await(runtime.start(), "start the runtime");
     step("the stand-in API server was asked for the pod and the Services",
         apiServer.seen().containsAll(Set.of("GET pods/" + POD.name(), "GET services")));
+    // The gate goes True just after the start completes, a failure only warned about: wait for the patch itself.
+    step("the readiness gate was patched True", eventually(() -> apiServer.seen().contains("PATCH pods/" + POD.name() + "/status")));
 
     // The probes and a scrape, as the kubelet and Prometheus would: JDK HttpClient, HTTP/1.1.
     HttpClient probes = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(STEP).build();
@@ -183,6 +187,18 @@ public final class CdsTraining {
     ShutdownReport report = await(runtime.shutdown(), "shut down");
     step("the shutdown is clean (" + report.outcome() + ")", "clean".equals(report.outcome()));
     await(runtime.close(), "close the runtime");
+  }
+
+  /** Polls {@code condition} until true or {@link #STEP} has passed. */
+  private static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long until = System.nanoTime() + STEP.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > until) {
+        return false;
+      }
+      Thread.sleep(20);
+    }
+    return true;
   }
 
   private static String get(HttpClient client, String url) throws IOException, InterruptedException {
@@ -249,6 +265,8 @@ public final class CdsTraining {
       seen.add(request.method() + " " + resource);
       if (request.method() == HttpMethod.GET && resource.equals("pods/" + POD.name())) {
         reply(request, 200, pod());
+      } else if (request.method() == HttpMethod.PATCH && resource.equals("pods/" + POD.name() + "/status")) {
+        request.body().onSuccess(patch -> reply(request, 200, pod()));
       } else if (request.method() == HttpMethod.GET && resource.equals("services")) {
         reply(request, 200, services());
       } else if (request.method() == HttpMethod.POST && resource.equals("events")) {
@@ -269,6 +287,7 @@ public final class CdsTraining {
               .put("uid", "00000000-0000-0000-0000-00000000cd5a").put("resourceVersion", "1")
               .put("labels", new JsonObject().put("app", "cds-training")))
           .put("spec", new JsonObject().put("terminationGracePeriodSeconds", 30)
+              .put("readinessGates", new JsonArray().add(new JsonObject().put("conditionType", GATE)))
               .put("containers", new JsonArray().add(new JsonObject().put("name", "app").put("image", "graceful-runtime"))))
           .put("status", new JsonObject().put("phase", "Running").put("podIP", HOST));
     }
