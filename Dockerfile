@@ -11,9 +11,32 @@
 #
 #   docker build --build-arg BASE_IMAGE=eclipse-temurin:21-jre@sha256:<digest> .
 #
-# Any base works that has `java` (21) on PATH. Nothing here runs a command at build time (no RUN), so the base needs
+# Any base works that has `java` (21) on PATH and the JDK's default CDS archive (lib/server/classes.jsa: Temurin,
+# Debian's and distroless JREs ship it). The one command run at build time is `java` in exec form, so the base needs
 # no shell, no useradd and no writable /etc/passwd.
+#
+# Class-data sharing (docs/image.md): a first stage runs a training (dev.graceful.runtime.training.CdsTraining: the
+# demo started against a stand-in Kubernetes API server, with the pod read and the readiness gate, probed, sent
+# HTTP/1.1, h2c and gRPC requests, drained) and the JVM writes every class it loaded into /app/cds/runtime.jsa. The
+# runtime maps that archive at start instead of reading, parsing and verifying those classes from the jars. The class
+# path is fixed so the archive can match it: the runtime's jar (its manifest lists lib/*.jar), then application jars
+# from /app/ext, which only extend it.
+# -Xshare:off in JAVA_TOOL_OPTIONS turns it off; a mismatch never fails the start (Xshare:auto falls back).
 ARG BASE_IMAGE=eclipse-temurin:21-jre
+
+# Training stage: same base, same jars, same paths as the final image (the archive records each jar's path, size and
+# modification time, and the JVM it was made with). A dynamic archive (-XX:ArchiveClassesAtExit) layered on the JDK's
+# default CDS archive: one run, no class list to keep, and it works on any JRE that ships the default archive; a static
+# one (-Xshare:dump) would need a second JVM run. -Xmx pins compressed oops on, as in any pod under 32 GiB: the
+# default archive a JVM picks follows that setting, and the layered archive only matches the one it was made on.
+# A training that fails exits non-zero and fails the build.
+FROM ${BASE_IMAGE} AS cds-training
+COPY runtime/target/lib/ /app/lib/
+COPY runtime/target/graceful-runtime.jar /app/graceful-runtime.jar
+WORKDIR /app/cds
+RUN ["java", "-XX:ArchiveClassesAtExit=/app/cds/runtime.jsa", "-Xmx256m", "-Djava.io.tmpdir=/tmp", \
+  "-cp", "/app/graceful-runtime.jar", "dev.graceful.runtime.training.CdsTraining"]
+
 FROM ${BASE_IMAGE}
 
 # OCI annotations; the build passes the real revision (and, for a published image, its source and licence).
@@ -28,9 +51,9 @@ LABEL org.opencontainers.image.title="Graceful Runtime" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.licenses="${LICENSES}"
 
-# Owned by root and read-only for the process: the runtime never writes next to its jars.
-COPY runtime/target/lib/ /app/lib/
-COPY runtime/target/graceful-runtime.jar /app/graceful-runtime.jar
+# Owned by root and read-only for the process: the runtime never writes next to its jars. Copied from the training
+# stage, so the jars are the very files the archive was made from (same modification times).
+COPY --from=cds-training /app/ /app/
 
 WORKDIR /app
 # Numeric, so no passwd entry is needed (the Helm chart's runAsUser). Without one the JVM has no home directory;
@@ -40,12 +63,14 @@ EXPOSE 8080 9090 9000
 
 # Exec form, so java is PID 1 and receives SIGTERM itself (a shell in between would swallow it).
 # Heap as a share of the container's memory limit; exit on OutOfMemoryError so the kubelet restarts a broken
-# JVM instead of leaving it half alive. Add JVM options with JAVA_TOOL_OPTIONS.
+# JVM instead of leaving it half alive. Add JVM options with JAVA_TOOL_OPTIONS. The class path is the runtime's jar
+# (its manifest's Class-Path names every jar in lib/) and then the application's: the CDS archive matches it.
 ENTRYPOINT ["java", \
   "-XX:MaxRAMPercentage=75.0", \
   "-XX:InitialRAMPercentage=25.0", \
   "-XX:+ExitOnOutOfMemoryError", \
   "-Djava.io.tmpdir=/tmp", \
   "-Duser.home=/tmp", \
-  "-cp", "/app/graceful-runtime.jar:/app/lib/*:/app/ext/*", \
+  "-XX:SharedArchiveFile=/app/cds/runtime.jsa", \
+  "-cp", "/app/graceful-runtime.jar:/app/ext/*", \
   "dev.graceful.runtime.Main"]

@@ -2,9 +2,11 @@
 # Builds the project's Dockerfile with podman on the local Java 21 base, runs the container as the Helm chart
 # would (non-root, read-only root filesystem, writable /tmp, no capabilities, host network on its own loopback
 # address), checks the probes and the JVM flags of PID 1 (and the heap under a 256m limit), sends SIGTERM with a
-# request in flight, and checks that the request completed and the container exited 0. Prints "N passed, N failed"
-# and exits non-zero on any failure. GRACEFUL_TEST_IMAGE and GRACEFUL_TEST_USER_IMAGE rename the images it builds
-# (so two work trees can run it at once).
+# request in flight, and checks that the request completed and the container exited 0. Class-data sharing: the
+# runtime's classes come from the image's archive (-Xlog:class+load), also in an image FROM it with an application jar
+# in /app/ext; a class path the archive does not match still starts (with the JVM's warning); a failing training fails
+# the build. Prints "N passed, N failed" and exits non-zero on any failure. GRACEFUL_TEST_IMAGE and
+# GRACEFUL_TEST_USER_IMAGE rename the images it builds (so two work trees can run it at once).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source e2e/podman/env.sh
@@ -55,6 +57,7 @@ podman run -d --name "$NAME" --network host --read-only --tmpfs /tmp:rw,size=64m
   --cap-drop ALL --security-opt no-new-privileges \
   -e GRACEFUL_HOST="$ADDR" -e GRACEFUL_HTTP_PORT="$HTTP" -e GRACEFUL_GRPC_PORT="$GRPC" \
   -e GRACEFUL_MANAGEMENT_PORT="$MGMT" -e GRACEFUL_DRAIN_DELAY=1s \
+  -e JAVA_TOOL_OPTIONS=-Xlog:class+load:file=/tmp/class-load.log \
   "$IMAGE" >/dev/null
 
 check "startup probe turns 200" wait_for 60 curl -sf "http://$ADDR:$MGMT/health/started"
@@ -64,6 +67,19 @@ pid1=$(podman exec "$NAME" cat /proc/1/cmdline | tr '\0' ' ')
 check "java is PID 1 ($pid1)" grep -q '^java ' <<<"$pid1"
 check "PID 1 exits on OutOfMemoryError" grep -qF -- ' -XX:+ExitOnOutOfMemoryError ' <<<" $pid1"
 check "PID 1 sizes its heap as a share of the memory limit" grep -qF -- ' -XX:MaxRAMPercentage=75.0 ' <<<" $pid1"
+# Class-data sharing: "shared objects file (top)" is the image's archive, layered on the JDK's ("shared objects file").
+cds_used() { # cds_used CONTAINER: the runtime's classes came from the image's archive, not from its jars
+  local log; log=$(podman exec "$1" cat /tmp/class-load.log)
+  local archived from_jar
+  archived=$(grep -c 'dev\.graceful\.runtime\..* source: shared objects file (top)' <<<"$log" || true)
+  from_jar=$(grep -c 'source: jar:\|source: file:' <<<"$log" || true)
+  echo "  $archived runtime classes from the archive, $from_jar classes of any kind read from jars"
+  grep -q 'io\.vertx\.core\.impl\.VertxImpl source: shared objects file (top)' <<<"$log" \
+    && [ "$archived" -ge 100 ] && [ "$from_jar" -le 20 ]
+}
+check "the image's CDS archive is used (runtime and Vert.x classes from /app/cds/runtime.jsa)" cds_used "$NAME"
+check "PID 1 names the archive and the fixed class path" grep -qF -- ' -XX:SharedArchiveFile=/app/cds/runtime.jsa -cp /app/graceful-runtime.jar:/app/ext/* ' <<<" $pid1"
+check "the JVM printed no CDS warning" sh -c "! podman logs $NAME 2>&1 | grep -q 'warning.*cds'"
 
 reply=$(mktemp)
 curl -s -i "http://$ADDR:$HTTP/delay?ms=3000" > "$reply" &
@@ -117,11 +133,38 @@ examples/hello-module/build.sh
 podman build -q --build-arg RUNTIME_IMAGE="$IMAGE" -t "$USER_IMAGE" examples/hello-module >/dev/null
 podman run -d --name "$USER_NAME" --network host --read-only --tmpfs /tmp:rw,size=64m --cap-drop ALL \
   -e GRACEFUL_HOST="$ADDR" -e GRACEFUL_HTTP_PORT="$HTTP" -e GRACEFUL_GRPC_PORT="$GRPC" \
-  -e GRACEFUL_MANAGEMENT_PORT="$MGMT" -e GRACEFUL_DRAIN_DELAY=0 "$USER_IMAGE" >/dev/null
+  -e GRACEFUL_MANAGEMENT_PORT="$MGMT" -e GRACEFUL_DRAIN_DELAY=0 \
+  -e JAVA_TOOL_OPTIONS=-Xlog:class+load:file=/tmp/class-load.log "$USER_IMAGE" >/dev/null
 check "a derived image runs the user's module" wait_for 60 sh -c "curl -sf http://$ADDR:$HTTP/hello | grep -q 'hello from a module'"
 check "and not the demo" sh -c "test \$(curl -s -o /dev/null -w '%{http_code}' 'http://$ADDR:$HTTP/delay?ms=1') = 404"
+check "with a jar in /app/ext the runtime's classes still come from the archive" cds_used "$USER_NAME"
+check "and the application's class from its jar" sh -c \
+  "podman exec $USER_NAME cat /tmp/class-load.log | grep -q 'com.example.HelloModule source: file:/app/ext/hello-module.jar'"
 podman kill --signal TERM "$USER_NAME" >/dev/null
 user_exit=$(timeout 40 podman wait "$USER_NAME" || echo timeout)
 check "the derived image exits 0 on SIGTERM (got $user_exit)" test "$user_exit" = 0
+
+# A class path the archive cannot match (the application's jars first): Xshare:auto falls back to the JDK's own
+# archive, the JVM prints its warning, and the start goes on.
+MISMATCH_NAME="graceful-cds-mismatch-test-$$"
+trap 'cleanup; podman rm -f "$NOSHELL_NAME" "$USER_NAME" "$MISMATCH_NAME" >/dev/null 2>&1 || true' EXIT
+podman run -d --name "$MISMATCH_NAME" --network host --read-only --tmpfs /tmp:rw,size=64m --cap-drop ALL \
+  -e GRACEFUL_HOST="$ADDR" -e GRACEFUL_HTTP_PORT="$HTTP" -e GRACEFUL_GRPC_PORT="$GRPC" \
+  -e GRACEFUL_MANAGEMENT_PORT="$MGMT" -e GRACEFUL_DRAIN_DELAY=0 --entrypoint java "$USER_IMAGE" \
+  -XX:SharedArchiveFile=/app/cds/runtime.jsa -cp '/app/ext/*:/app/graceful-runtime.jar' dev.graceful.runtime.Main >/dev/null
+check "a class path the archive does not match still runs the module" wait_for 60 sh -c \
+  "curl -sf http://$ADDR:$HTTP/hello | grep -q 'hello from a module'"
+check "with the JVM's warning that it did not use the archive" sh -c \
+  "podman logs $MISMATCH_NAME 2>&1 | grep -q 'Unable to use shared archive'"
+podman kill --signal TERM "$MISMATCH_NAME" >/dev/null
+mismatch_exit=$(timeout 40 podman wait "$MISMATCH_NAME" || echo timeout)
+check "and exits 0 on SIGTERM (got $mismatch_exit)" test "$mismatch_exit" = 0
+
+# A training that fails fails the build: here the base runs every JVM with -Xshare:off, so no archive can be made.
+NOCDS_BASE="${GRACEFUL_TEST_NOCDS_BASE:-localhost/graceful-base-jre21-nocds}"
+printf 'FROM %s\nENV JAVA_TOOL_OPTIONS=-Xshare:off\n' "$BASE_IMAGE" | podman build -q -t "$NOCDS_BASE" -f - . >/dev/null
+nocds_build=$(BASE_IMAGE="$NOCDS_BASE" e2e/podman/build-image.sh "${IMAGE}-nocds" 2>&1 && echo BUILT || true)
+training_failed_build() { ! grep -q BUILT <<<"$nocds_build" && grep -q 'cds-training: failed' <<<"$nocds_build"; }
+check "a failing CDS training fails the image build" training_failed_build
 echo "image: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
