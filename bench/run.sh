@@ -24,6 +24,13 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   javac --release 17 -d "$plain/classes" -cp "runtime/target/graceful-runtime.jar:runtime/target/lib/*" \
     e2e/naive-server/src/naive/NaiveServer.java
   jar --create --file "$plain/naive.jar" -C "$plain/classes" .
+  # The runtime's class-data sharing archive, made as the image makes it (the same training run) with this JVM and
+  # the same fixed class path, so the runtime starts here as it does in its image. Plain Vert.x gets none, as in its own.
+  echo "bench: training the runtime's class-data sharing archive" >&2
+  rm -rf bench/target/cds && mkdir -p bench/target/cds
+  (cd bench/target/cds && java -XX:ArchiveClassesAtExit="$repo/bench/target/cds/runtime.jsa" -Xmx256m \
+    -cp "$repo/runtime/target/graceful-runtime.jar" dev.graceful.runtime.training.CdsTraining > training.log 2>&1) \
+    || { echo "bench: the CDS training failed; see bench/target/cds/training.log" >&2; exit 1; }
   echo "bench: building the harness (with the end-to-end harness it reuses)" >&2
   # One reactor call: the e2e test-jar the rollout scenario needs is resolved from the reactor, not installed.
   mvn "${mvn_flags[@]}" -pl bench -am package dependency:build-classpath -DskipTests \
@@ -51,7 +58,8 @@ fi
 cp="bench/target/classes:$(cat bench/target/classpath.txt)${BENCH_EXTRA_CLASSPATH:+:$BENCH_EXTRA_CLASSPATH}"
 exec java -Djava.awt.headless=true \
   -Dbench.repo="$repo" \
-  -Dbench.runtime.classpath="$repo/runtime/target/graceful-runtime.jar:$repo/runtime/target/lib/*" \
+  -Dbench.runtime.classpath="$repo/runtime/target/graceful-runtime.jar" \
+  -Dbench.runtime.cds="$repo/bench/target/cds/runtime.jsa" \
   -Dbench.plain.classpath="$repo/bench/target/plain/naive.jar:$repo/runtime/target/graceful-runtime.jar:$repo/runtime/target/lib/*" \
   -Dbench.ghz="$ghz" \
   -cp "$cp" dev.graceful.bench.Bench "$@"

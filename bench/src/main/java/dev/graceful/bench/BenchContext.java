@@ -115,6 +115,15 @@ public final class BenchContext {
     return jvmFlags;
   }
 
+  /**
+   * JVM options for the runtime alone: its class-data sharing archive, as the image uses it, when run.sh trained one
+   * on this host ({@code -Dbench.runtime.cds}, made by the image's own training run with this JVM and class path).
+   */
+  public List<String> runtimeOnlyFlags() {
+    String archive = System.getProperty("bench.runtime.cds", "");
+    return archive.isEmpty() || !Files.isRegularFile(Path.of(archive)) ? List.of() : List.of("-XX:SharedArchiveFile=" + archive);
+  }
+
   /** The {@code java} that runs the harness; contenders run on the same one. */
   public String javaBin() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();

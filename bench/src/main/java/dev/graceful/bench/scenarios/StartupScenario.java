@@ -68,7 +68,11 @@ public final class StartupScenario implements Scenario {
     result.note(runs + " runs per contender, alternating order (A B, B A, ...), after one unrecorded warm-up start each; the"
         + " i-th samples of both contenders come from the same round, so each ratio has the 95% interval of the per-round"
         + " ratio. Each run stays idle " + idleWait.toSeconds() + " s after readiness for rss.idle. JVM flags "
-        + String.join(" ", context.jvmFlags()) + ".");
+        + String.join(" ", context.jvmFlags()) + (context.runtimeOnlyFlags().isEmpty()
+            ? "; the runtime ran WITHOUT its class-data sharing archive (none trained: run through bench/run.sh)."
+            : "; the runtime also " + String.join(" ", context.runtimeOnlyFlags()) + ", its class-data sharing archive as"
+                + " the image ships it, trained on this host by the image's own training run (plain Vert.x: the JDK's"
+                + " default archive only, as in its image)."));
     return result;
   }
 

@@ -57,6 +57,9 @@ public final class Contender {
     List<String> command = new ArrayList<>();
     command.add(context.javaBin());
     command.addAll(context.jvmFlags());
+    if (name.equals(GRACEFUL_RUNTIME)) {
+      command.addAll(context.runtimeOnlyFlags());
+    }
     command.add("-cp");
     command.add(classpath);
     command.add(mainClass);

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 /**
  * The JVM options of the base image's {@code ENTRYPOINT ["java", ...]}, read from the Dockerfile so the benchmarks
  * start their JVMs the way the image does and stay in step when the image changes. Only options are kept: not
- * {@code java}, the class path or the main class.
+ * {@code java}, the class path, the main class, or the image's class-data sharing archive (a path inside the image).
  */
 public final class DockerfileFlags {
 
@@ -48,6 +48,8 @@ public final class DockerfileFlags {
       String w = words.get(i);
       if (w.equals("-cp") || w.equals("-classpath") || w.equals("--class-path")) {
         i++;
+      } else if (w.startsWith("-XX:SharedArchiveFile=")) {
+        continue; // the image's own archive path: the harness gives the runtime the archive trained on its host
       } else if (w.startsWith("-")) {
         flags.add(w);
       }
