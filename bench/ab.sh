@@ -7,12 +7,12 @@
 # runtime against plain Vert.x, on a noisy shared machine: both servers run at once (pinned to CPU 1, the tools to
 # CPU 0, as the steady scenario does, when there are 2+ cores and taskset), each gets a warm-up per tool, then the
 # rounds alternate A B, B A, ... so slow drift hits both alike. Prints every round's req/s and the ratio B/A per
-# round, and the server's CPU time per request (user + system, from /proc; steadier than req/s when other
-# processes share the CPU), then per tool the median ratios with their min and max. Loopback only; every wait is bounded.
+# round, and the CPU time per request of the server's event loops (user + system, from /proc; steadier than req/s
+# when other processes share the CPU), then per tool the median ratios with their min and max. Loopback only; every wait is bounded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
-rounds=7 seconds=5 warmup=3 tools=wrk,h2load
+rounds=7 seconds=5 warmup=10 tools=wrk,h2load
 while [ $# -gt 2 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
@@ -58,8 +58,17 @@ start() {
   ports+=("$http")
 }
 
-# The server's CPU time so far (user + system, all threads), in clock ticks.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# The CPU time so far (user + system) of the server's event-loop threads, in clock ticks: the request path's cost,
+# without the JIT compiler threads (still busy for a while after a short warm-up) or GC.
+cpu_ticks() {
+  local t total=0
+  for t in /proc/"$1"/task/*; do
+    case "$(cat "$t/comm" 2>/dev/null)" in
+      vert.x-eventloo*) total=$((total + $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0))) ;;
+    esac
+  done
+  echo "$total"
+}
 
 # One run of a tool against server number $2: prints "req/s cpu-us-per-request". The CPU time per request is the
 # steadier figure on a shared machine: other processes taking CPU 1 lower the req/s of a run, hardly its cost.
