@@ -159,7 +159,9 @@ public final class BoundServer {
   }
 
   void requestBegan(TrackedConnection connection, InFlightRequest entry, HttpServerRequest request) {
-    connection.sawRequest = true;
+    if (!connection.sawRequest) {
+      connection.sawRequest = true; // a volatile write costs a fence: once per connection, not per request
+    }
     connection.inFlight.add(entry);
     if (phase != Phase.SERVING && entry.http2() && !connection.announced) {
       // A connection opened during the window: its first stream is accepted, and it is told like the others.

@@ -67,8 +67,13 @@ final class ConnectionGuard {
   private Protocol protocol = Protocol.UNKNOWN;
   /** HTTP/1.x requests whose head has arrived and whose response has not ended. */
   private int pending;
+  /** When the first byte of the head being timed arrived ({@link System#nanoTime}), or {@link #NOT_TIMING}. */
+  private long headSince = NOT_TIMING;
+  /** The connection's one head-timeout check, or null: it outlives the heads it times (see {@link #armHeadTimer}). */
   private ScheduledFuture<?> headTimer;
   private boolean rejected;
+
+  private static final long NOT_TIMING = Long.MIN_VALUE;
 
   private ConnectionGuard(ServerLimits limits, io.vertx.core.http.HttpServerOptions options, int streamLimit, Counts counts) {
     this.limits = limits;
@@ -151,15 +156,43 @@ final class ConnectionGuard {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      cancelHeadTimer();
+      stopHeadTimer();
       ctx.fireChannelInactive();
     }
   }
 
+  /**
+   * Starts timing a request head at its first byte, unless one is being timed already. On a keep-alive connection
+   * this runs for every request, so it only notes the time: scheduling a task per head and cancelling it once the
+   * head is in (as this did before) put two operations on the event loop's timer queue, and an allocation, on every
+   * HTTP/1.1 request. The connection's one check is scheduled when none is pending; when it fires it looks at the head
+   * being timed then, if any, and aims itself at that head's deadline. So a head still incomplete at its deadline is
+   * caught at that deadline, and a busy connection schedules about one check per timeout.
+   */
   private void armHeadTimer(ChannelHandlerContext ctx) {
-    if (headTimer == null) {
-      long ms = limits.requestHeaderTimeout().toMillis();
-      headTimer = ctx.executor().schedule(() -> headTimedOut(ctx), ms, TimeUnit.MILLISECONDS);
+    if (headSince == NOT_TIMING) {
+      headSince = System.nanoTime();
+      if (headTimer == null) {
+        scheduleHeadCheck(ctx, limits.requestHeaderTimeout().toNanos());
+      }
+    }
+  }
+
+  private void scheduleHeadCheck(ChannelHandlerContext ctx, long delayNanos) {
+    headTimer = ctx.executor().schedule(() -> headCheck(ctx), delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void headCheck(ChannelHandlerContext ctx) {
+    headTimer = null;
+    if (headSince == NOT_TIMING) {
+      return; // no head under way: the next one schedules the check again
+    }
+    long left = headSince + limits.requestHeaderTimeout().toNanos() - System.nanoTime();
+    if (left > 0) {
+      scheduleHeadCheck(ctx, left); // a later head than the one this check was scheduled for
+    } else {
+      headSince = NOT_TIMING;
+      headTimedOut(ctx);
     }
   }
 
@@ -285,7 +318,6 @@ final class ConnectionGuard {
   }
 
   private void headTimedOut(ChannelHandlerContext ctx) {
-    headTimer = null;
     boolean stillHttp1 = protocol == Protocol.UNKNOWN || ctx.pipeline().get(HTTP_DECODER) != null;
     if (protocol != Protocol.HTTP2 && pending == 0 && stillHttp1 && ctx.channel().isActive()) {
       counts.headerTimeouts.increment();
@@ -295,7 +327,14 @@ final class ConnectionGuard {
     }
   }
 
+  /** The head being timed is complete (or no longer times out): the check, when it fires, finds nothing to time. */
   private void cancelHeadTimer() {
+    headSince = NOT_TIMING;
+  }
+
+  /** The connection is closed: its check goes too, so the timer queue does not hold the pipeline until it fires. */
+  private void stopHeadTimer() {
+    headSince = NOT_TIMING;
     if (headTimer != null) {
       headTimer.cancel(false);
       headTimer = null;

@@ -8,14 +8,23 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One request being answered, from Vert.x's request-begin to its response-end or reset (see {@link RequestTracking}).
+ * It is also the request's metric object, the one Vert.x hands back at each later report, so tracking a request
+ * costs one allocation.
  */
 final class InFlightRequest {
 
-  private final HttpServerRequest request;
-  private final long startNanos = System.nanoTime();
+  /** Its connection; null when the connection is not one the runtime tracks (then only {@link #also} matters). */
+  final TrackedConnection connection;
+  final HttpServerRequest request;
+  /** The delegate's metric for this request (Micrometer's, with {@code GRACEFUL_VERTX_METRICS}), or null. */
+  final Object also;
+  private final long startNanos;
 
-  InFlightRequest(HttpServerRequest request) {
+  InFlightRequest(TrackedConnection connection, HttpServerRequest request, Object also) {
+    this.connection = connection;
     this.request = request;
+    this.also = also;
+    this.startNanos = connection == null ? 0 : System.nanoTime();
   }
 
   boolean http2() {

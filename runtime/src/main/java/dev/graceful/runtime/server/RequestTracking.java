@@ -111,12 +111,11 @@ final class RequestTracking implements VertxMetrics {
     }
   }
 
-  /** One request: the tracked entry (null when the connection is not one of ours) and the delegate's metric. */
-  private record Request(TrackedConnection connection, HttpServerRequest request, InFlightRequest entry, Object also) {
-  }
-
-  /** The HTTP server metrics of one listener; methods run on the connection's event loop. */
-  private static final class ServerRequests implements HttpServerMetrics<Request, Object, Connection> {
+  /**
+   * The HTTP server metrics of one listener; methods run on the connection's event loop. A request's metric is its
+   * {@link InFlightRequest} (with the delegate's metric inside), or null when there is nothing to track or delegate.
+   */
+  private static final class ServerRequests implements HttpServerMetrics<InFlightRequest, Object, Connection> {
 
     private final HttpServerMetrics<Object, Object, Object> also;
 
@@ -137,10 +136,10 @@ final class RequestTracking implements VertxMetrics {
     }
 
     @Override
-    public Request requestBegin(Connection connection, HttpRequest request) {
+    public InFlightRequest requestBegin(Connection connection, HttpRequest request) {
       Object alsoMetric = also == null ? null : also.requestBegin(connection == null ? null : connection.also, request);
       if (!(request instanceof HttpServerRequest serverRequest)) {
-        return new Request(null, null, null, alsoMetric);
+        return untracked(alsoMetric);
       }
       TrackedConnection tracked = connection == null ? null : connection.tracked;
       if (tracked == null) {
@@ -151,57 +150,61 @@ final class RequestTracking implements VertxMetrics {
         }
       }
       if (tracked == null) {
-        return new Request(null, null, null, alsoMetric);
+        return untracked(alsoMetric);
       }
-      InFlightRequest entry = new InFlightRequest(serverRequest);
+      InFlightRequest entry = new InFlightRequest(tracked, serverRequest, alsoMetric);
       tracked.server.requestBegan(tracked, entry, serverRequest);
-      return new Request(tracked, serverRequest, entry, alsoMetric);
+      return entry;
     }
 
-    private static void ended(Request request) {
-      if (request != null && request.connection() != null) {
-        request.connection().server.requestEnded(request.connection(), request.entry());
+    private static InFlightRequest untracked(Object alsoMetric) {
+      return alsoMetric == null ? null : new InFlightRequest(null, null, alsoMetric);
+    }
+
+    private static void ended(InFlightRequest request) {
+      if (request != null && request.connection != null) {
+        request.connection.server.requestEnded(request.connection, request);
       }
     }
 
     @Override
-    public void requestEnd(Request request, HttpRequest httpRequest, long bytesRead) {
+    public void requestEnd(InFlightRequest request, HttpRequest httpRequest, long bytesRead) {
       if (also != null && request != null) {
-        also.requestEnd(request.also(), httpRequest, bytesRead);
+        also.requestEnd(request.also, httpRequest, bytesRead);
       }
     }
 
     @Override
-    public void responseBegin(Request request, HttpResponse response) {
-      if (request != null && request.connection() != null && response instanceof HttpServerResponse serverResponse) {
-        request.connection().server.responseBegins(request.entry(), request.request(), serverResponse);
+    public void responseBegin(InFlightRequest request, HttpResponse response) {
+      if (request != null && request.connection != null && response instanceof HttpServerResponse serverResponse) {
+        request.connection.server.responseBegins(request, request.request, serverResponse);
       }
       if (also != null && request != null) {
-        also.responseBegin(request.also(), response);
+        also.responseBegin(request.also, response);
       }
     }
 
     @Override
-    public void responseEnd(Request request, HttpResponse response, long bytesWritten) {
+    public void responseEnd(InFlightRequest request, HttpResponse response, long bytesWritten) {
       ended(request);
       if (also != null && request != null) {
-        also.responseEnd(request.also(), response, bytesWritten);
+        also.responseEnd(request.also, response, bytesWritten);
       }
     }
 
     @Override
-    public void requestReset(Request request) {
+    public void requestReset(InFlightRequest request) {
       ended(request);
       if (also != null && request != null) {
-        also.requestReset(request.also());
+        also.requestReset(request.also);
       }
     }
 
     @Override
-    public Object connected(Connection connection, Request request, ServerWebSocket webSocket) {
+    public Object connected(Connection connection, InFlightRequest request, ServerWebSocket webSocket) {
       // The upgrade's exchange is over; the WebSocket lives on as its connection, which the drain tracks.
       ended(request);
-      return also == null ? null : also.connected(connection == null ? null : connection.also, request == null ? null : request.also(), webSocket);
+      return also == null ? null : also.connected(connection == null ? null : connection.also, request == null ? null : request.also, webSocket);
     }
 
     @Override
@@ -212,16 +215,16 @@ final class RequestTracking implements VertxMetrics {
     }
 
     @Override
-    public void requestRouted(Request request, String route) {
+    public void requestRouted(InFlightRequest request, String route) {
       if (also != null && request != null) {
-        also.requestRouted(request.also(), route);
+        also.requestRouted(request.also, route);
       }
     }
 
     @Override
-    public Request responsePushed(Connection connection, io.vertx.core.http.HttpMethod method, String uri, HttpResponse response) {
+    public InFlightRequest responsePushed(Connection connection, io.vertx.core.http.HttpMethod method, String uri, HttpResponse response) {
       Object alsoMetric = also == null ? null : also.responsePushed(connection == null ? null : connection.also, method, uri, response);
-      return new Request(null, null, null, alsoMetric);
+      return untracked(alsoMetric);
     }
 
     @Override

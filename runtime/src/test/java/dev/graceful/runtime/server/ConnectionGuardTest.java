@@ -1,6 +1,7 @@
 package dev.graceful.runtime.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graceful.runtime.GracefulRuntime;
@@ -114,5 +115,38 @@ class ConnectionGuardTest {
       decoded.append(new String(Base64.getDecoder().decode(part.substring(0, usable)), java.nio.charset.StandardCharsets.ISO_8859_1));
     }
     assertTrue(decoded.toString().contains("grpc-status:0"), "the trailers say OK: " + decoded);
+  }
+
+  /**
+   * The head timeout times each head of a keep-alive connection from its own first byte: a head begun after the
+   * connection's check was scheduled (for the connection's first head) is not cut at that check, and is still closed
+   * at its own deadline. (The check is re-aimed, not rescheduled per request.)
+   */
+  @Test
+  void eachHeadOfAKeepAliveConnectionGetsItsOwnHeaderTimeout() throws Exception {
+    runtime = GracefulRuntime.builder().config(config()).http(dev.graceful.runtime.demo.DemoRouter::create).build(); // header timeout 1s
+    Await.result(runtime.start());
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", runtime.port("http"))) {
+      socket.setSoTimeout(5000);
+      java.io.OutputStream out = socket.getOutputStream();
+      java.io.InputStream in = socket.getInputStream();
+      // t=0: a whole request (the first head, timed from the connect, is complete at once) and its answer.
+      out.write("GET /delay?ms=0 HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.flush();
+      byte[] buf = new byte[4096];
+      int n = in.read(buf);
+      assertTrue(n > 0 && new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200"));
+      Thread.sleep(600);
+      // t=0.6 s: the start of a second head, never finished. The connection's check fires at t=1 s: 0.4 s into it.
+      long started = System.nanoTime();
+      out.write("GET /delay?ms=0 HTTP/1.1\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.flush();
+      socket.setSoTimeout(800);
+      assertThrows(java.net.SocketTimeoutException.class, in::read, "open 0.8 s into the second head");
+      socket.setSoTimeout(5000);
+      assertEquals(-1, in.read(), "closed at the second head's own deadline");
+      long tookMs = (System.nanoTime() - started) / 1_000_000;
+      assertTrue(tookMs >= 950 && tookMs < 3000, "closed " + tookMs + " ms after the second head began");
+    }
   }
 }
