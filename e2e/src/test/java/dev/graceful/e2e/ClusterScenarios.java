@@ -179,8 +179,11 @@ abstract class ClusterScenarios {
     await(() -> pods("plain").size() == 2 && pods("plain").stream().allMatch(ClusterScenarios::ready),
         Duration.ofSeconds(120), "2 ready pods");
     for (Pod pod : pods("plain")) {
-      String logs = cluster.logs("default", pod.getMetadata().getName());
-      assertTrue(logs.contains("kubernetes: pod default/" + pod.getMetadata().getName()), logs);
+      // Readiness does not wait for the pod read in the chart's pods (no mesh annotation): it ends soon after.
+      String name = pod.getMetadata().getName();
+      await(() -> cluster.logs("default", name).contains("kubernetes: pod default/" + name), Duration.ofSeconds(30),
+          "the pod read of " + name);
+      String logs = cluster.logs("default", name);
       assertTrue(logs.contains("endpoint wait on Services [plain-graceful-runtime]"), logs);
     }
     if (cluster.runsHelmTests()) {
