@@ -83,8 +83,13 @@ final class ShutdownSequence {
     if (!start.becameReady()) {
       return Future.succeededFuture(); // never routed to: no endpoint wait, nothing to learn from the read worth waiting for
     }
-    return parts.kubernetes().map(k -> k.startReadSettled(parts.config().kubernetes().apiTimeout()))
-        .orElse(Future.succeededFuture());
+    return parts.kubernetes().map(k -> {
+      if (k.startReadPending()) {
+        LOG.info("shutdown: waiting up to " + parts.config().kubernetes().apiTimeout().toMillis()
+            + " ms for the pod read begun at start, which picks the pre-drain wait");
+      }
+      return k.startReadSettled(parts.config().kubernetes().apiTimeout());
+    }).orElse(Future.succeededFuture());
   }
 
   /** Completes with the budget once a shutdown has begun. */

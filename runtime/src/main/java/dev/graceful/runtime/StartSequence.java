@@ -71,7 +71,9 @@ final class StartSequence {
             becameReady = true;
             LOG.info("ready: " + parts.servers().size() + " server(s), " + deployments.size() + " deployment(s)");
             // The pod turns Ready only once its readiness gate is True; that call is bounded and never fails.
-            return parts.kubernetes().map(KubernetesIntegration::ready).orElse(Future.succeededFuture());
+            // Abandonable: it may wait for the pod read, which a shutdown must not wait for here.
+            return unlessAbandoned(parts.kubernetes().map(k -> k.ready(parts.lifecycle()::isReady))
+                .orElse(Future.succeededFuture()));
           }
           return Future.succeededFuture();
         })

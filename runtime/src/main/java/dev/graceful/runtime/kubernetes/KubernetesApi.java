@@ -70,6 +70,31 @@ final class KubernetesApi {
     return result.future();
   }
 
+  /**
+   * Waits for {@code pending}, work begun elsewhere (the client's build, the first pod read), without holding a
+   * worker thread; fails like {@link #call} at {@code bound} or with the work's own failure.
+   */
+  <T> Future<T> await(String what, CompletableFuture<T> pending, Duration bound) {
+    Promise<T> result = Promise.promise();
+    long timer = vertx.setTimer(Math.max(1, bound.toMillis()), id -> result.tryFail(
+        new KubernetesCallException(what, NO_ANSWER + " " + bound.toMillis() + " ms", null, true)));
+    pending.whenComplete((value, error) -> vertx.runOnContext(v -> {
+      vertx.cancelTimer(timer);
+      if (error == null) {
+        result.tryComplete(value);
+      } else {
+        String why = describe(error);
+        result.tryFail(new KubernetesCallException(what, why, error, why.startsWith(UNREACHABLE) || why.startsWith(TOO_SLOW)));
+      }
+    }));
+    return result.future();
+  }
+
+  /** Completes once the client is built (at once when it is), within {@code bound}. */
+  Future<KubernetesClient> built(Duration bound) {
+    return await("build the Kubernetes client", client, bound);
+  }
+
   static String describe(Throwable t) {
     if (t instanceof KubernetesCallException k) {
       return k.getMessage();

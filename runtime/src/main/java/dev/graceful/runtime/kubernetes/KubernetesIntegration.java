@@ -25,6 +25,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -81,7 +83,8 @@ public final class KubernetesIntegration {
    * @throws ConfigException when Kubernetes is required but there is no way to reach it
    */
   public static Optional<Connection> connect(KubernetesSettings settings, Map<String, String> env) {
-    return connect(settings, env, PodIdentity.SERVICE_ACCOUNT_DIR, Path.of(System.getProperty("user.home")));
+    return connect(settings, env, PodIdentity.SERVICE_ACCOUNT_DIR, Path.of(System.getProperty("user.home")),
+        KubernetesIntegration::buildClient);
   }
 
   /** The integration over a connection begun by {@link #connect}; {@code vertx} runs its calls and timers. */
@@ -97,8 +100,9 @@ public final class KubernetesIntegration {
   public record Connection(CompletableFuture<KubernetesClient> client, PodIdentity pod, CompletableFuture<Pod> firstPod) {
   }
 
-  /** {@link #connect(KubernetesSettings, Map)} with the service-account directory and home given. */
-  static Optional<Connection> connect(KubernetesSettings settings, Map<String, String> env, Path serviceAccountDir, Path home) {
+  /** {@link #connect(KubernetesSettings, Map)} with the service-account directory, home and client factory given. */
+  static Optional<Connection> connect(KubernetesSettings settings, Map<String, String> env, Path serviceAccountDir, Path home,
+      Function<KubernetesSettings, KubernetesClient> clientFactory) {
     if (settings.mode() == KubernetesSettings.Mode.OFF) {
       return Optional.empty();
     }
@@ -119,7 +123,7 @@ public final class KubernetesIntegration {
     PodIdentity own = identity.get();
     Thread builder = new Thread(() -> {
       try {
-        client.complete(buildClient(settings));
+        client.complete(clientFactory.apply(settings));
         firstPod.complete(OwnPod.get(client.join(), own));
       } catch (Throwable e) {
         client.completeExceptionally(e);
@@ -131,10 +135,15 @@ public final class KubernetesIntegration {
     return Optional.of(new Connection(client, own, firstPod));
   }
 
-  /** For tests: {@link #connect(KubernetesSettings, Map, Path, Path)} and {@link #over} in one step. */
+  /**
+   * For tests of the detection: {@link #connect} and {@link #over} in one step, with a client that cannot be built, so
+   * nothing reaches whatever cluster the machine's own credentials point at.
+   */
   static Optional<KubernetesIntegration> fromEnvironment(KubernetesSettings settings, Map<String, String> env, Vertx vertx,
       Path serviceAccountDir, Path home) {
-    return connect(settings, env, serviceAccountDir, home).map(c -> over(c, settings, vertx));
+    return connect(settings, env, serviceAccountDir, home, s -> {
+      throw new IllegalStateException("no client in a detection test");
+    }).map(c -> over(c, settings, vertx));
   }
 
   /**
@@ -192,6 +201,11 @@ public final class KubernetesIntegration {
     return read;
   }
 
+  /** True while the start-time read has begun and not ended. */
+  public boolean startReadPending() {
+    return readBegun && !startRead.future().isComplete();
+  }
+
   /** True with {@code GRACEFUL_KUBERNETES=true}: the start fails when the pod cannot be read. */
   public boolean required() {
     return settings.mode() == KubernetesSettings.Mode.ON;
@@ -236,12 +250,15 @@ public final class KubernetesIntegration {
     return facts;
   }
 
-  /** The runtime turned ready: the readiness gate goes True, once the start-time read has shown the pod. */
-  public Future<Void> ready() {
+  /**
+   * The runtime turned ready: the readiness gate goes True, once the start-time read has shown the pod, unless
+   * {@code stillReady} says a shutdown began meanwhile (its False must not be overtaken by this True).
+   */
+  public Future<Void> ready(BooleanSupplier stillReady) {
     if (gate.isEmpty()) {
       return Future.succeededFuture();
     }
-    return startRead.future().transform(ar -> readyGate());
+    return startRead.future().transform(ar -> stillReady.getAsBoolean() ? readyGate() : Future.succeededFuture());
   }
 
   private Future<Void> readyGate() {
@@ -260,6 +277,16 @@ public final class KubernetesIntegration {
       boolean routable) {
     List<ShutdownPhase> phases = new ArrayList<>();
     Optional<PodFacts> known = facts;
+    if (known.isEmpty() && routable && readBegun && !startRead.future().isComplete()) {
+      // Ready before the read answered, and still no answer: the deadline phase reads the pod's deletion itself; the
+      // Services to watch are unknown, so the fixed delay stands in for the endpoint wait, and the report says why.
+      LOG.warning("kubernetes: the pod read begun at start has not answered yet; re-basing on the pod's deletion if it can"
+          + " be read, and waiting the fixed " + drainDelay.toMillis() + " ms instead of the endpoints");
+      phases.add(new PodDeadlinePhase(pod, Optional.empty(), configuredBudget, settings.deadlineMargin(), signalledAt,
+          events, faults));
+      phases.add(new FixedDelayWait(drainDelay, reserve, "pod read pending"));
+      return phases;
+    }
     if (known.isEmpty()) {
       phases.add(routable ? new FixedDelayWait(drainDelay, reserve) : new NeverReadyNoWait());
       return phases;

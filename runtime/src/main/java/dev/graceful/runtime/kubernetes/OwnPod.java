@@ -50,11 +50,15 @@ final class OwnPod {
    * waits for the slower one, not for the two in turn.
    */
   Future<PodFacts> readFacts(Duration bound) {
+    long deadline = System.nanoTime() + bound.toNanos();
+    String getPod = "get pod " + identity.namespace() + "/" + identity.name();
+    // Neither waits on a worker thread for the client's build or the pod read begun with it: the management
+    // server's scrapes and the Events share those two threads.
     CompletableFuture<Pod> asked = firstPod.getAndSet(null);
-    Future<Pod> pod = api.call("get pod " + identity.namespace() + "/" + identity.name(),
-        asked != null ? asked::join : this::getPod, bound);
-    Future<List<Service>> services = api.call("list services in namespace " + identity.namespace(),
-        () -> api.client().services().inNamespace(identity.namespace()).list().getItems(), bound);
+    Future<Pod> pod = asked != null ? api.await(getPod, asked, bound) : api.call(getPod, this::getPod, bound);
+    Future<List<Service>> services = api.built(bound).compose(c -> api.call("list services in namespace " + identity.namespace(),
+        () -> c.services().inNamespace(identity.namespace()).list().getItems(),
+        Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime()))));
     // The pod's failure first: "pod not found" or "forbidden" says more than a Service list that failed with it.
     return Future.join(pod, services).transform(ar -> pod.failed() ? Future.failedFuture(pod.cause())
         : services.failed() ? Future.failedFuture(services.cause())

@@ -12,14 +12,21 @@ public final class FixedDelayWait implements ShutdownPhase {
 
   private final Duration delay;
   private final Duration reserve;
+  private final String reason;
 
   /**
    * @param delay   how long to keep serving
    * @param reserve budget that must remain for the phases after this one
    */
   public FixedDelayWait(Duration delay, Duration reserve) {
+    this(delay, reserve, null);
+  }
+
+  /** @param reason why the fixed delay stands in for an endpoint wait, for the report; null when it is the plan */
+  public FixedDelayWait(Duration delay, Duration reserve, String reason) {
     this.delay = delay;
     this.reserve = reserve;
+    this.reason = reason;
   }
 
   @Override
@@ -31,6 +38,9 @@ public final class FixedDelayWait implements ShutdownPhase {
   public Future<PhaseResult> run(ShutdownBudget budget) {
     Duration scaled = budget.scaled(delay);
     return budget.sleep(scaled, budget.scaled(reserve))
-        .map(v -> PhaseResult.completed(new JsonObject().put("kind", "fixed").put("delayMs", scaled.toMillis())));
+        .map(v -> {
+          JsonObject detail = new JsonObject().put("kind", "fixed").put("delayMs", scaled.toMillis());
+          return PhaseResult.completed(reason == null ? detail : detail.put("reason", reason));
+        });
   }
 }

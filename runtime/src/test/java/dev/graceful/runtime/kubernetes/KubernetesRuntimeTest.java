@@ -186,7 +186,7 @@ class KubernetesRuntimeTest {
   }
 
   @Test
-  void aSignalWhileThePodReadNeverAnswersFallsBackToTheFixedDelayAfterTheApiTimeout(Vertx vertx) {
+  void aSignalWhileThePodReadNeverAnswersFallsBackToTheFixedDelayAndSaysWhy(Vertx vertx) {
     cluster.pod(30);
     try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
          KubernetesClient slow = MockCluster.clientAt(api.port())) {
@@ -198,9 +198,42 @@ class KubernetesRuntimeTest {
       ShutdownReport report = Await.result(runtime.shutdown());
       long tookMs = Duration.ofNanos(System.nanoTime() - began).toMillis();
       assertFalse(report.forced(), report.toJson().encode());
-      assertFalse(report.phases().containsKey("deadline"), report.toJson().encode());
       assertEquals("fixed", report.detail("pre-drain-wait", "kind"), report.toJson().encode());
+      assertEquals("pod read pending", report.detail("pre-drain-wait", "reason"), report.toJson().encode());
+      // The deadline phase still tries the pod's deletion itself (and here meets the same silent API server).
+      assertEquals("configured", report.detail("deadline", "source"), report.toJson().encode());
       assertTrue(tookMs >= 500 && tookMs < 10_000, "waited for the read about the API timeout, then the fixed delay: " + tookMs + " ms");
+    }
+  }
+
+  @Test
+  void withAGateAndNoMeshASignalBeforeThePodReadAnswersIsNotHeldAndTheGateNeverTurnsTrue(Vertx vertx) throws Exception {
+    cluster.pod(30, GATE);
+    String podStatus = "/api/v1/namespaces/" + NAMESPACE + "/pods/" + POD + "/status";
+    try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
+         KubernetesClient slow = MockCluster.clientAt(api.port())) {
+      api.mode(FaultyTcpProxy.Mode.HOLD);
+      // A 10 s bound on the start-time read (10 x 1 s): a shutdown held by it would take that long.
+      runtime = runtime(slow, with(NO_MESH, "GRACEFUL_READINESS_GATE", GATE, "GRACEFUL_KUBERNETES_TIMEOUT", "1s",
+          "GRACEFUL_DRAIN_DELAY", "200ms")).http(DemoRouter::create).build();
+      Future<Void> started = runtime.start();
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (runtime.managementPort() <= 0 || Http.getWithJdk(runtime.managementPort(), "/health/ready").status() != 200) {
+        assertTrue(System.nanoTime() < deadline, "readiness did not turn UP while the pod read was pending");
+        Thread.sleep(20);
+      }
+      assertFalse(started.isComplete(), "the start ends with the gate, which waits for the pod read");
+      long began = System.nanoTime();
+      Future<ShutdownReport> shutdown = runtime.shutdown();
+      // The read answers once the shutdown has begun: the gate's True must not follow the shutdown's False.
+      api.mode(FaultyTcpProxy.Mode.FORWARD);
+      api.cutAll();
+      ShutdownReport report = Await.result(shutdown);
+      long tookMs = Duration.ofNanos(System.nanoTime() - began).toMillis();
+      assertFalse(report.forced(), report.toJson().encode());
+      assertTrue(tookMs < 8_000, "the shutdown was held by the start's gate step: " + tookMs + " ms");
+      assertEquals(Optional.of("False"), gate(), report.toJson().encode());
+      assertEquals(1, cluster.received(podStatus), "one write of the gate, the False: the True was skipped");
     }
   }
 
