@@ -491,6 +491,11 @@ abstract class ClusterScenarios {
   void withoutItsRoleThePodStillDrainsAndExitsByItsDeadline() throws Exception {
     install("norole", false, 1);
     await(() -> pods("norole").size() == 1 && ready(pods("norole").get(0)), Duration.ofSeconds(120), "1 ready pod");
+    // The role goes once the pod has read itself (readiness no longer waits for that read): what is lost is the
+    // endpoint wait at shutdown, not the start-time facts.
+    String name = pods("norole").get(0).getMetadata().getName();
+    await(() -> cluster.logs("default", name).contains("kubernetes: pod default/" + name), Duration.ofSeconds(30),
+        "the pod read of " + name);
     cluster.admin().rbac().roleBindings().inNamespace("default").withName("norole-graceful-runtime").delete();
     await(() -> cluster.admin().rbac().roleBindings().inNamespace("default").withName("norole-graceful-runtime").get() == null,
         Duration.ofSeconds(10), "the RoleBinding to go");
@@ -511,6 +516,8 @@ abstract class ClusterScenarios {
     install("noapi", false, 1);
     await(() -> pods("noapi").size() == 1 && ready(pods("noapi").get(0)), Duration.ofSeconds(120), "1 ready pod");
     String name = pods("noapi").get(0).getMetadata().getName();
+    await(() -> cluster.logs("default", name).contains("kubernetes: pod default/" + name), Duration.ofSeconds(30),
+        "the pod read of " + name);
     // The API server goes away after the deletion and before the SIGTERM, so the runtime's read of its pod at
     // SIGTERM must fail (stopping it after the signal races with that read).
     faults.stopApiServerBeforeSigterm(name);

@@ -288,7 +288,7 @@ public final class KubernetesIntegration {
       return phases;
     }
     if (known.isEmpty()) {
-      phases.add(routable ? new FixedDelayWait(drainDelay, reserve) : new NeverReadyNoWait());
+      phases.add(routable ? new FixedDelayWait(drainDelay, reserve, readBegun ? "pod not read" : null) : new NeverReadyNoWait());
       return phases;
     }
     if (routable) {
