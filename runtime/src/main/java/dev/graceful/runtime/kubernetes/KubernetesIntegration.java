@@ -60,7 +60,7 @@ public final class KubernetesIntegration {
     this.ownsClient = ownsClient;
     this.vertx = vertx;
     this.api = new KubernetesApi(client, vertx, settings.apiTimeout());
-    this.pod = new OwnPod(api, identity, firstPod);
+    this.pod = new OwnPod(api, identity, firstPod, OwnPod.MOUNTINFO);
     this.events = new PodEvents(api, identity, faults);
     this.gate = settings.readinessGate().map(type -> new ReadinessGate(api, identity, type));
   }

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.PodReadinessGate;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Future;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -25,23 +26,34 @@ final class OwnPod {
    * @param timestamp   {@code deletionTimestamp}; empty when absent or malformed
    * @param gracePeriod {@code deletionGracePeriodSeconds}
    * @param malformed   what was wrong with the timestamp, when it could not be read
+   * @param killTimedFromSignal the kubelet starts the grace period at its SIGTERM ({@link KillTimer#startsAtSignal})
+   * @param container   this process's container, when the mount table names it
    */
-  record Deletion(Optional<Instant> timestamp, Optional<Duration> gracePeriod, Optional<String> malformed) {
+  record Deletion(Optional<Instant> timestamp, Optional<Duration> gracePeriod, Optional<String> malformed,
+      boolean killTimedFromSignal, Optional<String> container) {
   }
+
+  /** Where the kubelet's mounts for this container show (the one naming the container is read at the signal). */
+  static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
 
   private final KubernetesApi api;
   private final PodIdentity identity;
+  private final Path mountinfo;
   /** The first pod read, begun before the start asked for it; taken once. */
   private final AtomicReference<CompletableFuture<Pod>> firstPod;
 
   OwnPod(KubernetesApi api, PodIdentity identity) {
-    this(api, identity, Optional.empty());
+    this(api, identity, Optional.empty(), MOUNTINFO);
   }
 
-  /** @param firstPod a read of the pod already asked for, which the first {@link #readFacts} uses */
-  OwnPod(KubernetesApi api, PodIdentity identity, Optional<CompletableFuture<Pod>> firstPod) {
+  /**
+   * @param firstPod  a read of the pod already asked for, which the first {@link #readFacts} uses
+   * @param mountinfo this process's mount table, which names its container
+   */
+  OwnPod(KubernetesApi api, PodIdentity identity, Optional<CompletableFuture<Pod>> firstPod, Path mountinfo) {
     this.api = api;
     this.identity = identity;
+    this.mountinfo = mountinfo;
     this.firstPod = new AtomicReference<>(firstPod.orElse(null));
   }
 
@@ -75,9 +87,15 @@ final class OwnPod {
         .map(services -> Selected.of(labels, services).draining());
   }
 
-  /** The pod's deletion timestamp and grace period, or empty when it shows neither (not being deleted). */
+  /**
+   * The pod's deletion timestamp and grace period and how the kubelet times the kill, or empty when it shows no
+   * deletion (not being deleted).
+   */
   Future<Optional<Deletion>> readDeletion() {
-    return api.call("get pod " + identity.namespace() + "/" + identity.name(), this::getPod).map(OwnPod::deletion);
+    return api.call("get pod " + identity.namespace() + "/" + identity.name(), () -> {
+      Pod pod = getPod();
+      return deletion(pod, KillTimer.ownContainer(mountinfo, pod.getMetadata() == null ? null : pod.getMetadata().getUid()));
+    });
   }
 
   private Pod getPod() {
@@ -93,7 +111,7 @@ final class OwnPod {
     return pod;
   }
 
-  static Optional<Deletion> deletion(Pod pod) {
+  static Optional<Deletion> deletion(Pod pod, Optional<String> container) {
     String timestamp = pod.getMetadata() == null ? null : pod.getMetadata().getDeletionTimestamp();
     Long grace = pod.getMetadata() == null ? null : pod.getMetadata().getDeletionGracePeriodSeconds();
     if (timestamp == null && grace == null) {
@@ -108,7 +126,8 @@ final class OwnPod {
         malformed = Optional.of("malformed deletionTimestamp '" + timestamp + "'");
       }
     }
-    return Optional.of(new Deletion(at, Optional.ofNullable(grace).map(Duration::ofSeconds), malformed));
+    return Optional.of(new Deletion(at, Optional.ofNullable(grace).map(Duration::ofSeconds), malformed,
+        KillTimer.startsAtSignal(pod, container), container));
   }
 
   /** The Services whose selector matches the labels: those that take the pod out of rotation, and the others. */

@@ -409,6 +409,26 @@ class EndpointWaitTest {
   }
 
   @Test
+  void withoutAPreStopHookTheDeadlineIsTheGracePeriodAfterTheSignal(Vertx vertx) {
+    // The chart's pod: one container, no preStop hook. The kubelet sent SIGTERM 2 s after the deletion, so the
+    // timestamp is 4 s away, but SIGKILL comes 6 s after SIGTERM.
+    cluster.pod(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().addToLabels("app", "web").endMetadata()
+        .withNewSpec().withTerminationGracePeriodSeconds(30L).addNewContainer().withName("app").withImage("example/app")
+        .endContainer().endSpec().build());
+    cluster.service("web", Map.of("app", "web"), false);
+    KubernetesIntegration k = started(vertx, client, settings("GRACEFUL_DEADLINE_MARGIN", "1s"));
+    cluster.deleting(Instant.now().plusSeconds(4), 6);
+    ShutdownBudget budget = new ShutdownBudget(vertx, CONFIGURED_BUDGET);
+    ShutdownReport report = Await.result(new ShutdownCoordinator(
+        k.beforeDrain(Instant.now(), CONFIGURED_BUDGET, FIXED_DELAY, STOP_RESERVE, true), (n, d) -> { }).run(budget));
+    JsonObject deadline = report.phases().get("deadline").result().details();
+    assertEquals("deletionGracePeriodSeconds", deadline.getString("source"), deadline.encode());
+    assertEquals("signal", deadline.getString("killTimer"), deadline.encode());
+    assertEquals(5000, deadline.getLong("budgetMs"), deadline.encode());
+    assertEquals(5000, budget.total().toMillis());
+  }
+
+  @Test
   void deadlineComesFromTheDeletionTimestamp(Vertx vertx) {
     webService();
     KubernetesIntegration k = started(vertx, client, settings("GRACEFUL_DEADLINE_MARGIN", "1s"));
@@ -420,6 +440,7 @@ class EndpointWaitTest {
         k.beforeDrain(signalled, CONFIGURED_BUDGET, FIXED_DELAY, STOP_RESERVE, true), (n, d) -> { }).run(budget));
     JsonObject deadline = report.phases().get("deadline").result().details();
     assertEquals("deletionTimestamp", deadline.getString("source"), deadline.encode());
+    assertEquals("deletion", deadline.getString("killTimer"), "a pod spec without containers could hide a hook: " + deadline.encode());
     long expected = Duration.between(signalled, deletion).minusSeconds(1).toMillis();
     assertEquals(expected, deadline.getLong("budgetMs"), 5);
     assertEquals(expected, budget.total().toMillis(), 5);

@@ -16,8 +16,8 @@ class ShutdownDeadlineTest {
   private static final Duration MARGIN = Duration.ofSeconds(1);
 
   @Test
-  void deletionTimestampWins() {
-    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.plusSeconds(30)), Optional.of(Duration.ofSeconds(30)), Optional.of(Duration.ofSeconds(30)), CONFIGURED, MARGIN);
+  void withAPreStopHookTheDeletionTimestampWins() {
+    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.plusSeconds(30)), Optional.of(Duration.ofSeconds(30)), false, Optional.of(Duration.ofSeconds(30)), CONFIGURED, MARGIN);
     assertEquals(Duration.ofSeconds(29), d.budget(), "longer than the configured 25 s: the pod's deadline is the truth");
     assertEquals("deletionTimestamp", d.source());
   }
@@ -25,7 +25,7 @@ class ShutdownDeadlineTest {
   @Test
   void shortGracePeriodFromKubectlDeleteIsHonoured() {
     // kubectl delete pod --grace-period=5
-    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.plusSeconds(5)), Optional.of(Duration.ofSeconds(5)), Optional.of(Duration.ofSeconds(30)), CONFIGURED, MARGIN);
+    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.plusSeconds(5)), Optional.of(Duration.ofSeconds(5)), false, Optional.of(Duration.ofSeconds(30)), CONFIGURED, MARGIN);
     assertEquals(Duration.ofSeconds(4), d.budget());
   }
 
@@ -33,30 +33,51 @@ class ShutdownDeadlineTest {
   void timeSpentInAPreStopHookIsAccountedFor() {
     // deletion at T with 30 s grace; a 10 s preStop hook ran before SIGTERM arrived
     Instant deletion = SIGNAL.minusSeconds(10).plusSeconds(30);
-    assertEquals(Duration.ofSeconds(19), ShutdownDeadline.compute(SIGNAL, true, Optional.of(deletion), Optional.of(Duration.ofSeconds(30)), Optional.empty(), CONFIGURED, MARGIN).budget());
+    assertEquals(Duration.ofSeconds(19), ShutdownDeadline.compute(SIGNAL, true, Optional.of(deletion), Optional.of(Duration.ofSeconds(30)), false, Optional.empty(), CONFIGURED, MARGIN).budget());
+  }
+
+  @Test
+  void withoutAPreStopHookTheGracePeriodRunsFromTheSignal() {
+    // kubectl delete --grace-period=5; a busy kubelet sent SIGTERM 2.7 s later, so the timestamp is 2.3 s away. The
+    // kubelet times SIGKILL 5 s from its SIGTERM: the timestamp would throw away 2.7 of the 5 s.
+    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.plusMillis(2300)), Optional.of(Duration.ofSeconds(5)),
+        true, Optional.of(Duration.ofSeconds(30)), CONFIGURED, MARGIN);
+    assertEquals(Duration.ofSeconds(4), d.budget());
+    assertEquals("deletionGracePeriodSeconds", d.source());
+    assertEquals(Optional.empty(), d.clockSkew());
+  }
+
+  @Test
+  void aHookThatUsedUpTheGracePeriodStillLeavesTheKubeletsStopWindow() {
+    // a preStop hook ran past the deletion timestamp: the kubelet still leaves 2 s after SIGTERM
+    assertEquals(Duration.ofSeconds(1), ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.minusSeconds(1)),
+        Optional.of(Duration.ofSeconds(30)), false, Optional.empty(), CONFIGURED, MARGIN).budget());
+    // never more than the grace period itself
+    assertEquals(Duration.ofMillis(500), ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.minusSeconds(1)),
+        Optional.of(Duration.ofSeconds(1)), false, Optional.empty(), CONFIGURED, Duration.ofMillis(500)).budget());
   }
 
   @Test
   void deadlineAlreadyPastGivesNothing() {
-    assertEquals(Duration.ZERO, ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.minusSeconds(3)), Optional.empty(), Optional.empty(), CONFIGURED, MARGIN).budget());
+    assertEquals(Duration.ZERO, ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.minusSeconds(3)), Optional.empty(), false, Optional.empty(), CONFIGURED, MARGIN).budget());
   }
 
   @Test
   void podNotBeingDeletedKeepsTheConfiguredTimeoutAsACap() {
     // A liveness restart or a node's graceful shutdown: no deletion; the kill may come sooner than the spec's 60 s.
-    ShutdownDeadline longGrace = ShutdownDeadline.compute(SIGNAL, true, Optional.empty(), Optional.empty(), Optional.of(Duration.ofSeconds(60)), CONFIGURED, MARGIN);
+    ShutdownDeadline longGrace = ShutdownDeadline.compute(SIGNAL, true, Optional.empty(), Optional.empty(), false, Optional.of(Duration.ofSeconds(60)), CONFIGURED, MARGIN);
     assertEquals(CONFIGURED, longGrace.budget());
     assertEquals("configured", longGrace.source());
-    ShutdownDeadline shortGrace = ShutdownDeadline.compute(SIGNAL, true, Optional.empty(), Optional.empty(), Optional.of(Duration.ofSeconds(10)), CONFIGURED, MARGIN);
+    ShutdownDeadline shortGrace = ShutdownDeadline.compute(SIGNAL, true, Optional.empty(), Optional.empty(), false, Optional.of(Duration.ofSeconds(10)), CONFIGURED, MARGIN);
     assertEquals(Duration.ofSeconds(9), shortGrace.budget());
     assertEquals("terminationGracePeriodSeconds", shortGrace.source());
-    ShutdownDeadline configured = ShutdownDeadline.compute(SIGNAL, true, Optional.empty(), Optional.empty(), Optional.empty(), CONFIGURED, MARGIN);
+    ShutdownDeadline configured = ShutdownDeadline.compute(SIGNAL, true, Optional.empty(), Optional.empty(), false, Optional.empty(), CONFIGURED, MARGIN);
     assertEquals(CONFIGURED, configured.budget());
   }
 
   @Test
   void podUnreadableAtTheSignalUsesTheGracePeriodLearnedAtStart() {
-    ShutdownDeadline grace = ShutdownDeadline.compute(SIGNAL, false, Optional.empty(), Optional.empty(), Optional.of(Duration.ofSeconds(60)), CONFIGURED, MARGIN);
+    ShutdownDeadline grace = ShutdownDeadline.compute(SIGNAL, false, Optional.empty(), Optional.empty(), false, Optional.of(Duration.ofSeconds(60)), CONFIGURED, MARGIN);
     // the same for a deletion whose timestamp is malformed and which names no grace period
     assertEquals(Duration.ofSeconds(59), grace.budget());
     assertEquals("terminationGracePeriodSeconds", grace.source());
@@ -65,7 +86,7 @@ class ShutdownDeadlineTest {
   @Test
   void aNodeClockBehindTheApiServersIsCappedByTheGracePeriodAndReported() {
     // deletion with 30 s grace; the node's clock is 4 s behind, so the timestamp looks 34 s away
-    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.plusSeconds(34)), Optional.of(Duration.ofSeconds(30)),
+    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.plusSeconds(34)), Optional.of(Duration.ofSeconds(30)), false,
         Optional.of(Duration.ofSeconds(30)), CONFIGURED, MARGIN);
     assertEquals(Duration.ofSeconds(29), d.budget(), "never past the grace period counted from the signal");
     assertEquals("deletionGracePeriodSeconds", d.source());
@@ -75,7 +96,7 @@ class ShutdownDeadlineTest {
   @Test
   void aNodeClockAheadOnlyShortensTheBudgetAndIsNotReported() {
     // the node's clock is 3 s ahead (or 3 s went to a preStop hook): the timestamp looks 27 s away
-    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.plusSeconds(27)), Optional.of(Duration.ofSeconds(30)),
+    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.plusSeconds(27)), Optional.of(Duration.ofSeconds(30)), false,
         Optional.of(Duration.ofSeconds(30)), CONFIGURED, MARGIN);
     assertEquals(Duration.ofSeconds(26), d.budget());
     assertEquals("deletionTimestamp", d.source());
@@ -84,7 +105,7 @@ class ShutdownDeadlineTest {
 
   @Test
   void skewWithinASecondIsNoise() {
-    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.plusMillis(30_600)), Optional.of(Duration.ofSeconds(30)),
+    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.of(SIGNAL.plusMillis(30_600)), Optional.of(Duration.ofSeconds(30)), false,
         Optional.of(Duration.ofSeconds(30)), CONFIGURED, MARGIN);
     assertEquals(Duration.ofSeconds(29), d.budget());
     assertEquals(Optional.empty(), d.clockSkew());
@@ -93,7 +114,7 @@ class ShutdownDeadlineTest {
   @Test
   void withoutAReadableTimestampTheDeletionsGracePeriodCountsFromTheSignal() {
     // kubectl delete --grace-period=5 on a pod whose spec says 30 s
-    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.empty(), Optional.of(Duration.ofSeconds(5)),
+    ShutdownDeadline d = ShutdownDeadline.compute(SIGNAL, true, Optional.empty(), Optional.of(Duration.ofSeconds(5)), false,
         Optional.of(Duration.ofSeconds(30)), CONFIGURED, MARGIN);
     assertEquals(Duration.ofSeconds(4), d.budget());
     assertEquals("deletionGracePeriodSeconds", d.source());
@@ -103,7 +124,7 @@ class ShutdownDeadlineTest {
   void aMalformedTimestampIsReportedAndTheGracePeriodKept() {
     Pod pod = new PodBuilder().withNewMetadata().withName("web-1").withDeletionTimestamp("yesterday at noon")
         .withDeletionGracePeriodSeconds(5L).endMetadata().build();
-    OwnPod.Deletion deletion = OwnPod.deletion(pod).orElseThrow();
+    OwnPod.Deletion deletion = OwnPod.deletion(pod, Optional.empty()).orElseThrow();
     assertEquals(Optional.empty(), deletion.timestamp());
     assertEquals(Optional.of(Duration.ofSeconds(5)), deletion.gracePeriod());
     assertEquals(Optional.of("malformed deletionTimestamp 'yesterday at noon'"), deletion.malformed());
@@ -111,8 +132,8 @@ class ShutdownDeadlineTest {
 
   @Test
   void aPodNotBeingDeletedHasNoDeletion() {
-    assertEquals(Optional.empty(), OwnPod.deletion(new PodBuilder().withNewMetadata().withName("web-1").endMetadata().build()));
+    assertEquals(Optional.empty(), OwnPod.deletion(new PodBuilder().withNewMetadata().withName("web-1").endMetadata().build(), Optional.empty()));
     Pod deleting = new PodBuilder().withNewMetadata().withDeletionTimestamp("2026-11-21T10:00:30Z").endMetadata().build();
-    assertEquals(Optional.of(SIGNAL.plusSeconds(30)), OwnPod.deletion(deleting).orElseThrow().timestamp());
+    assertEquals(Optional.of(SIGNAL.plusSeconds(30)), OwnPod.deletion(deleting, Optional.empty()).orElseThrow().timestamp());
   }
 }

@@ -49,10 +49,11 @@ class PodDeadlineExitTest {
         "POD_NAME", MockCluster.POD, "POD_NAMESPACE", MockCluster.NAMESPACE, "KUBECONFIG", kubeconfig.toString(),
         "GRACEFUL_KUBERNETES", "true", "GRACEFUL_VERTICLES", "dev.graceful.runtime.fixtures.DemoPlusHangingStop"))) {
       // As kubectl delete --grace-period=5 would set it; whole seconds, as the API server writes it.
-      Instant sigkill = Instant.now().plusSeconds(5).truncatedTo(ChronoUnit.SECONDS);
-      cluster.deleting(sigkill, 5);
+      cluster.deleting(Instant.now().plusSeconds(5).truncatedTo(ChronoUnit.SECONDS), 5);
       // An API server slow to take Events: the last ones (ShutdownForced) must not push the exit past SIGKILL.
       cluster.slowAnswers(path -> path.contains("/events") ? Duration.ofSeconds(10) : Duration.ZERO);
+      // The pod's container has no preStop hook: the kubelet sends SIGKILL 5 s after its SIGTERM.
+      Instant sigkill = Instant.now().plusSeconds(5);
       child.signal("TERM");
       int code = child.awaitExit(Duration.ofSeconds(15));
       Instant exited = Instant.now();
