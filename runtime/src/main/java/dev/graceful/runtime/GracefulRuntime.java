@@ -175,7 +175,12 @@ public final class GracefulRuntime {
    * whatever is still open is closed now. Completes with the report once every phase has run.
    */
   public Future<ShutdownReport> shutdown() {
-    return shutdown.begin();
+    return shutdown.begin(System.nanoTime());
+  }
+
+  /** {@link #shutdown()} for a signal received at {@code signalledNanos} ({@link System#nanoTime()}). */
+  private Future<ShutdownReport> shutdownAt(long signalledNanos) {
+    return shutdown.begin(signalledNanos);
   }
 
   /** Closes both Vert.x instances, bounded; for after a shutdown or a failed start. */
@@ -193,7 +198,7 @@ public final class GracefulRuntime {
    * the runtime keeps the JVM alive and the JVM's own signal handling is back.
    */
   public int run() {
-    try (SignalTrap signals = SignalTrap.install(this::shutdown)) {
+    try (SignalTrap signals = SignalTrap.install(this::shutdownAt)) {
       return runUntilStopped();
     }
   }

@@ -47,9 +47,11 @@ final class ShutdownSequence {
   /**
    * Starts the graceful shutdown; calling it again (a second signal) forces it: remaining waits are skipped and
    * whatever is still open is closed now. Completes with the report once every phase has run.
+   *
+   * @param signalledNanos when the signal arrived ({@link System#nanoTime()}): the budget counts from then
    */
-  Future<ShutdownReport> begin() {
-    ShutdownBudget mine = new ShutdownBudget(parts.control(), parts.config().shutdownTimeout());
+  Future<ShutdownReport> begin(long signalledNanos) {
+    ShutdownBudget mine = new ShutdownBudget(parts.control(), parts.config().shutdownTimeout(), signalledNanos);
     Future<Void> settled = start.settled();
     if (settled.failed() && !(settled.cause() instanceof StartAbandonedException)) {
       LOG.info("shutdown requested after a failed start: already stopping");
@@ -61,7 +63,7 @@ final class ShutdownSequence {
       return done.future();
     }
     LOG.info("shutdown started: budget " + parts.config().shutdownTimeout().toMillis() + " ms");
-    Instant signalledAt = Instant.now();
+    Instant signalledAt = Instant.now().minusNanos(Math.max(0, System.nanoTime() - signalledNanos));
     // Readiness goes down at the signal, not once a start in progress has settled: a start that completes after it
     // can then no longer turn the runtime READY, nor set the readiness gate True.
     parts.lifecycle().moveTo(LifecycleState.DRAINING);

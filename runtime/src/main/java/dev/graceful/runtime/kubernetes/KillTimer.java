@@ -27,6 +27,13 @@ import java.util.stream.Stream;
  */
 final class KillTimer {
 
+  /**
+   * Kept back from a grace period counted from the signal, besides the margin: between the container runtime's kill
+   * (when its SIGKILL timer starts) and the JVM's signal thread taking the time, a container held at its CPU limit can
+   * be paused for a scheduling period or more.
+   */
+  static final Duration SIGNAL_DELIVERY = Duration.ofMillis(250);
+
   /** The stop window the kubelet always leaves after SIGTERM ({@code minimumGracePeriodInSeconds}). */
   static final Duration MINIMUM_STOP_WINDOW = Duration.ofSeconds(2);
 

@@ -219,13 +219,7 @@ public final class KubernetesIntegration {
     if (!readBegun || startRead.future().isComplete()) {
       return Future.succeededFuture();
     }
-    Promise<Void> settled = Promise.promise();
-    long timer = vertx.setTimer(Math.max(1, bound.toMillis()), id -> settled.tryComplete());
-    startRead.future().onComplete(ar -> {
-      vertx.cancelTimer(timer);
-      settled.tryComplete();
-    });
-    return settled.future();
+    return settledWithin(startRead.future(), bound);
   }
 
   private Future<PodFacts> readFacts(long deadlineNanos, int attempt) {
@@ -324,13 +318,18 @@ public final class KubernetesIntegration {
 
   /** {@link #flushEvents()}, giving up after {@code bound}; never fails. */
   public Future<Void> flushEvents(Duration bound) {
-    Promise<Void> done = Promise.promise();
-    long timer = vertx.setTimer(Math.max(1, bound.toMillis()), id -> done.tryComplete());
-    events.flush().onComplete(ar -> {
+    return settledWithin(events.flush(), bound);
+  }
+
+  /** Completes when {@code work} completes, either way, or after {@code bound}, whichever is first; never fails. */
+  private Future<Void> settledWithin(Future<?> work, Duration bound) {
+    Promise<Void> settled = Promise.promise();
+    long timer = vertx.setTimer(Math.max(1, bound.toMillis()), id -> settled.tryComplete());
+    work.onComplete(ar -> {
       vertx.cancelTimer(timer);
-      done.tryComplete();
+      settled.tryComplete();
     });
-    return done.future();
+    return settled.future();
   }
 
   public void close() {

@@ -66,8 +66,8 @@ final class PodDeadlinePhase implements ShutdownPhase {
       return ", the earliest the kill can come: a preStop hook or a sidecar may have taken time before the signal";
     }
     if (deletion.killTimedFromSignal() && deadline.clockSkew().isEmpty()) {
-      return ", counted from the signal: the kubelet times SIGKILL from SIGTERM, "
-          + deletion.container().map(c -> "container '" + c + "' having").orElse("no container having") + " a preStop hook";
+      return ", counted from the signal: the kubelet times SIGKILL from SIGTERM, as "
+          + deletion.container().map(c -> "container '" + c + "' has no preStop hook").orElse("no container has a preStop hook");
     }
     return "";
   }

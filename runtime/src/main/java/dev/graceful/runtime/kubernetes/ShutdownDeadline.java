@@ -9,7 +9,8 @@ import java.util.Optional;
  * <ul>
  *   <li>the pod is being deleted and the kubelet times SIGKILL from its SIGTERM (no preStop hook on this container,
  *   {@link KillTimer}): the deletion's grace period ({@code deletionGracePeriodSeconds}, e.g.
- *   {@code kubectl delete --grace-period=5}) counted from the signal. The {@code deletionTimestamp} would be earlier
+ *   {@code kubectl delete --grace-period=5}) counted from the signal, less {@link KillTimer#SIGNAL_DELIVERY} for the
+ *   signal's way to the JVM's handler. The {@code deletionTimestamp} would be earlier
  *   by however long the kubelet took to act on the deletion, seconds on a busy node;</li>
  *   <li>it is being deleted and a preStop hook ran (or may have) before the signal: its {@code deletionTimestamp}, the
  *   earliest the kill can come (the hook started at the deletion at the earliest, and its time is taken off the grace
@@ -43,13 +44,13 @@ public record ShutdownDeadline(Duration budget, String source, Optional<Duration
       Duration configured, Duration margin) {
     if (deletionGrace.isPresent() && (killTimedFromSignal || deletionTimestamp.isEmpty())) {
       // Without the timestamp and with a preStop hook, the hook's time is unknown: this errs late by that much.
-      return new ShutdownDeadline(nonNegative(deletionGrace.get().minus(margin)), "deletionGracePeriodSeconds", Optional.empty());
+      return new ShutdownDeadline(fromSignal(deletionGrace.get(), margin), "deletionGracePeriodSeconds", Optional.empty());
     }
     if (deletionTimestamp.isPresent()) {
       Duration fromTimestamp = Duration.between(signalledAt, deletionTimestamp.get());
       if (deletionGrace.isPresent() && fromTimestamp.compareTo(deletionGrace.get()) > 0) {
         Duration skew = fromTimestamp.minus(deletionGrace.get());
-        return new ShutdownDeadline(nonNegative(deletionGrace.get().minus(margin)), "deletionGracePeriodSeconds",
+        return new ShutdownDeadline(fromSignal(deletionGrace.get(), margin), "deletionGracePeriodSeconds",
             skew.compareTo(SKEW_TOLERANCE) > 0 ? Optional.of(skew) : Optional.empty());
       }
       // A hook that used up the grace period still leaves the kubelet's stop window after SIGTERM (kubelets that let
@@ -64,6 +65,11 @@ public record ShutdownDeadline(Duration budget, String source, Optional<Duration
       }
     }
     return new ShutdownDeadline(configured, "configured", Optional.empty());
+  }
+
+  /** A grace period the kubelet counts from its SIGTERM, as a budget from the moment the JVM took the signal. */
+  private static Duration fromSignal(Duration grace, Duration margin) {
+    return nonNegative(grace.minus(margin).minus(KillTimer.SIGNAL_DELIVERY));
   }
 
   private static Duration min(Duration a, Duration b) {

@@ -23,8 +23,13 @@ public final class ShutdownBudget {
    * @param total  time from now to the hard deadline
    */
   public ShutdownBudget(Vertx timers, Duration total) {
+    this(timers, total, System.nanoTime());
+  }
+
+  /** @param startNanos when the shutdown was asked for ({@link System#nanoTime()}), e.g. the signal's arrival */
+  public ShutdownBudget(Vertx timers, Duration total, long startNanos) {
     this.timers = timers;
-    this.startNanos = System.nanoTime();
+    this.startNanos = startNanos;
     this.configured = total;
     this.deadlineNanos = startNanos + total.toNanos();
   }

@@ -3,6 +3,7 @@ package dev.graceful.runtime.signal;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import java.util.logging.Logger;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
@@ -24,14 +25,20 @@ public final class SignalTrap implements AutoCloseable {
   private SignalTrap() {
   }
 
-  public static SignalTrap install(Runnable onSignal) {
+  /**
+   * @param onSignal called with {@link System#nanoTime()} as the handler began, taken before anything else: on
+   *                 Kubernetes the kubelet's SIGKILL timer runs from the signal, so the time the log line takes (a
+   *                 full stdout pipe blocks it) must count against the deadline
+   */
+  public static SignalTrap install(LongConsumer onSignal) {
     SignalTrap trap = new SignalTrap();
     for (String name : SIGNALS) {
       Signal signal = new Signal(name);
       try {
         trap.previous.put(signal, Signal.handle(signal, s -> {
+          long receivedNanos = System.nanoTime();
           LOG.info("received SIG" + s.getName());
-          onSignal.run();
+          onSignal.accept(receivedNanos);
         }));
       } catch (IllegalArgumentException notAvailable) {
         // The JVM reserves it (-Xrs) or the platform has no such signal: it keeps its default.

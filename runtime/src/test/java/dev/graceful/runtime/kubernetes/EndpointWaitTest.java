@@ -419,13 +419,19 @@ class EndpointWaitTest {
     KubernetesIntegration k = started(vertx, client, settings("GRACEFUL_DEADLINE_MARGIN", "1s"));
     cluster.deleting(Instant.now().plusSeconds(4), 6);
     ShutdownBudget budget = new ShutdownBudget(vertx, CONFIGURED_BUDGET);
-    ShutdownReport report = Await.result(new ShutdownCoordinator(
-        k.beforeDrain(Instant.now(), CONFIGURED_BUDGET, FIXED_DELAY, STOP_RESERVE, true), (n, d) -> { }).run(budget));
+    ShutdownReport report;
+    try (LogCapture log = LogCapture.start()) {
+      report = Await.result(new ShutdownCoordinator(
+          k.beforeDrain(Instant.now(), CONFIGURED_BUDGET, FIXED_DELAY, STOP_RESERVE, true), (n, d) -> { }).run(budget));
+      assertTrue(log.records().stream().anyMatch(c -> c.message().equals("shutdown started: budget 4750 ms (from"
+          + " deletionGracePeriodSeconds, counted from the signal: the kubelet times SIGKILL from SIGTERM, as no container"
+          + " has a preStop hook)")), log.records().toString());
+    }
     JsonObject deadline = report.phases().get("deadline").result().details();
     assertEquals("deletionGracePeriodSeconds", deadline.getString("source"), deadline.encode());
     assertEquals("signal", deadline.getString("killTimer"), deadline.encode());
-    assertEquals(5000, deadline.getLong("budgetMs"), deadline.encode());
-    assertEquals(5000, budget.total().toMillis());
+    assertEquals(4750, deadline.getLong("budgetMs"), "6 s less the 1 s margin and 250 ms for the signal's delivery: " + deadline.encode());
+    assertEquals(4750, budget.total().toMillis());
   }
 
   @Test
@@ -456,7 +462,7 @@ class EndpointWaitTest {
     try (LogCapture log = LogCapture.start()) {
       JsonObject deadline = Await.result(preDrain(vertx, k)).phases().get("deadline").result().details();
       assertEquals("deletionGracePeriodSeconds", deadline.getString("source"), deadline.encode());
-      assertEquals(5_500, deadline.getLong("budgetMs"), "6 s minus the 500 ms default margin");
+      assertEquals(5_250, deadline.getLong("budgetMs"), "6 s minus the 500 ms default margin and 250 ms for the signal's delivery");
       assertTrue(deadline.getString("error").contains("malformed deletionTimestamp 'not-a-time'"), deadline.encode());
       assertEquals(List.of("the pod has a malformed deletionTimestamp 'not-a-time'; using deletionGracePeriodSeconds"),
           warnings(log));

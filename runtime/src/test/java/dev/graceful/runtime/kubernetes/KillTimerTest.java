@@ -65,7 +65,8 @@ class KillTimerTest {
     assertFalse(KillTimer.startsAtSignal(pod, Optional.empty()), "unknown: this could be the sidecar");
     assertTrue(KillTimer.startsAtSignal(pod(List.of(container("app", false)), List.of(container("init", false))), Optional.empty()),
         "an init container that ran to completion is no sidecar");
-    assertTrue(KillTimer.startsAtSignal(pod, Optional.of("not-in-the-spec")) == KillTimer.startsAtSignal(pod, Optional.empty()));
+    assertFalse(KillTimer.startsAtSignal(pod, Optional.of("not-in-the-spec")), "a name not in the spec counts as unknown");
+    assertTrue(KillTimer.startsAtSignal(pod(List.of(container("app", false)), List.of()), Optional.of("not-in-the-spec")));
     assertFalse(KillTimer.startsAtSignal(new PodBuilder().build(), Optional.empty()), "no spec");
   }
 

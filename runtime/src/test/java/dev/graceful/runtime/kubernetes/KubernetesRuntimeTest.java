@@ -127,9 +127,8 @@ class KubernetesRuntimeTest {
   @Test
   void serversListenWhileThePodReadIsSlowAndReadinessWaitsForIt(Vertx vertx) throws Exception {
     cluster.pod(30);
-    try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
-         KubernetesClient slow = MockCluster.clientAt(api.port())) {
-      api.mode(FaultyTcpProxy.Mode.HOLD);
+    try (HeldApi api = heldApi(vertx)) {
+      KubernetesClient slow = api.client();
       Map<String, String> env = new HashMap<>(Map.of(
           "GRACEFUL_HOST", "127.0.0.1", "GRACEFUL_HTTP_PORT", "0", "GRACEFUL_GRPC_PORT", "0", "GRACEFUL_MANAGEMENT_PORT", "0",
           "GRACEFUL_KUBERNETES", "true", "GRACEFUL_KUBERNETES_TIMEOUT", "300ms"));
@@ -146,10 +145,31 @@ class KubernetesRuntimeTest {
       assertEquals(200, Http.getWithJdk(runtime.port("http"), "/delay?ms=0").status());
       assertEquals(503, Http.getWithJdk(runtime.managementPort(), "/health/ready").status());
       assertFalse(started.isComplete(), "ready before the pod was read");
-      api.mode(FaultyTcpProxy.Mode.FORWARD);
-      api.cutAll();
+      api.release();
       Await.result(started);
       assertEquals(200, Http.getWithJdk(runtime.managementPort(), "/health/ready").status());
+    }
+  }
+
+  /** The mock API server behind a proxy that holds every call, as a silent API server does, until released. */
+  private HeldApi heldApi(Vertx vertx) {
+    FaultyTcpProxy proxy = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
+    proxy.mode(FaultyTcpProxy.Mode.HOLD);
+    return new HeldApi(proxy, MockCluster.clientAt(proxy.port()));
+  }
+
+  private record HeldApi(FaultyTcpProxy proxy, KubernetesClient client) implements AutoCloseable {
+
+    /** From now on calls go through; those held so far are cut, and the client tries them again. */
+    void release() {
+      proxy.mode(FaultyTcpProxy.Mode.FORWARD);
+      proxy.cutAll();
+    }
+
+    @Override
+    public void close() {
+      client.close();
+      proxy.close();
     }
   }
 
@@ -166,9 +186,8 @@ class KubernetesRuntimeTest {
   @Test
   void withoutAMeshReadinessDoesNotWaitForThePodReadAndASignalThenWaitsForIt(Vertx vertx) {
     cluster.pod(30);
-    try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
-         KubernetesClient slow = MockCluster.clientAt(api.port())) {
-      api.mode(FaultyTcpProxy.Mode.HOLD);
+    try (HeldApi api = heldApi(vertx)) {
+      KubernetesClient slow = api.client();
       runtime = runtime(slow, with(NO_MESH, "GRACEFUL_KUBERNETES_TIMEOUT", "3s")).http(DemoRouter::create).build();
       // READY although the API server holds every call: nothing in this pod's configuration needs its answer to serve.
       Await.result(runtime.start());
@@ -176,8 +195,7 @@ class KubernetesRuntimeTest {
       // A signal while the read is under way: the shutdown waits for it (up to the API timeout), then has the pod's
       // deadline, which only the read can give.
       Future<ShutdownReport> shutdown = runtime.shutdown();
-      api.mode(FaultyTcpProxy.Mode.FORWARD);
-      api.cutAll();
+      api.release();
       ShutdownReport report = Await.result(shutdown);
       assertFalse(report.forced(), report.toJson().encode());
       assertTrue(report.phases().containsKey("deadline"), "the shutdown used the pod's facts: " + report.toJson().encode());
@@ -188,9 +206,8 @@ class KubernetesRuntimeTest {
   @Test
   void aSignalWhileThePodReadNeverAnswersFallsBackToTheFixedDelayAndSaysWhy(Vertx vertx) {
     cluster.pod(30);
-    try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
-         KubernetesClient slow = MockCluster.clientAt(api.port())) {
-      api.mode(FaultyTcpProxy.Mode.HOLD);
+    try (HeldApi api = heldApi(vertx)) {
+      KubernetesClient slow = api.client();
       runtime = runtime(slow, with(NO_MESH, "GRACEFUL_KUBERNETES_TIMEOUT", "500ms", "GRACEFUL_DRAIN_DELAY", "200ms"))
           .http(DemoRouter::create).build();
       Await.result(runtime.start());
@@ -210,9 +227,8 @@ class KubernetesRuntimeTest {
   void withAGateAndNoMeshASignalBeforeThePodReadAnswersIsNotHeldAndTheGateNeverTurnsTrue(Vertx vertx) throws Exception {
     cluster.pod(30, GATE);
     String podStatus = "/api/v1/namespaces/" + NAMESPACE + "/pods/" + POD + "/status";
-    try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
-         KubernetesClient slow = MockCluster.clientAt(api.port())) {
-      api.mode(FaultyTcpProxy.Mode.HOLD);
+    try (HeldApi api = heldApi(vertx)) {
+      KubernetesClient slow = api.client();
       // A 10 s bound on the start-time read (10 x 1 s): a shutdown held by it would take that long.
       runtime = runtime(slow, with(NO_MESH, "GRACEFUL_READINESS_GATE", GATE, "GRACEFUL_KUBERNETES_TIMEOUT", "1s",
           "GRACEFUL_DRAIN_DELAY", "200ms")).http(DemoRouter::create).build();
@@ -226,8 +242,7 @@ class KubernetesRuntimeTest {
       long began = System.nanoTime();
       Future<ShutdownReport> shutdown = runtime.shutdown();
       // The read answers once the shutdown has begun: the gate's True must not follow the shutdown's False.
-      api.mode(FaultyTcpProxy.Mode.FORWARD);
-      api.cutAll();
+      api.release();
       ShutdownReport report = Await.result(shutdown);
       long tookMs = Duration.ofNanos(System.nanoTime() - began).toMillis();
       assertFalse(report.forced(), report.toJson().encode());
@@ -240,9 +255,8 @@ class KubernetesRuntimeTest {
   @Test
   void aMeshAnnotationKeepsReadinessWaitingForThePodRead(Vertx vertx) throws Exception {
     cluster.pod(30);
-    try (FaultyTcpProxy api = new FaultyTcpProxy(vertx, cluster.server.getPort()).start();
-         KubernetesClient slow = MockCluster.clientAt(api.port())) {
-      api.mode(FaultyTcpProxy.Mode.HOLD);
+    try (HeldApi api = heldApi(vertx)) {
+      KubernetesClient slow = api.client();
       runtime = runtime(slow, with(NO_MESH, "GRACEFUL_KUBERNETES_TIMEOUT", "2s",
           "POD_ANNOTATION_ISTIO_STATUS", "{\"containers\":[\"istio-proxy\"]}")).http(DemoRouter::create).build();
       Future<Void> started = runtime.start();
@@ -253,8 +267,7 @@ class KubernetesRuntimeTest {
       }
       assertEquals(503, Http.getWithJdk(runtime.managementPort(), "/health/ready").status());
       assertFalse(started.isComplete(), "ready before the pod read that may find the injected proxy");
-      api.mode(FaultyTcpProxy.Mode.FORWARD);
-      api.cutAll();
+      api.release();
       Await.result(started);
       assertEquals(200, Http.getWithJdk(runtime.managementPort(), "/health/ready").status());
     }
