@@ -4,6 +4,10 @@
 # flags and -XX:MaxRAM=512m), read from /proc/PID/status 3 s after /health/ready answers 200; the variants alternate
 # within each round. Usage: bench/rss-breakdown.sh [ROUNDS] (default 3), after bench/run.sh has built
 # runtime/target, bench/target/plain and bench/target/cds. Loopback only; TASKSET="taskset -c 1" pins the JVMs.
+# LOAD=N: sample after N s of wrk (HTTP/1.1, the steady scenario's settings) instead of idle, the last 0.5 s still
+# under load, wrk pinned to CPU 0 when TASKSET is set. NMT=1: also the JVM's own account (Native Memory Tracking,
+# committed KB per area: Java Heap, Class, Thread, Code, GC, Metaspace, Shared class space, Other), which
+# -XX:NativeMemoryTracking=summary adds a little to. VARIANTS="cds plain" picks variants.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -26,6 +30,7 @@ measure() {
     plain) cp="$repo/bench/target/plain/naive.jar:$repo/runtime/target/graceful-runtime.jar:$repo/runtime/target/lib/*"
       main=naive.NaiveServer ;;
   esac
+  [ "${NMT:-0}" = 1 ] && extra+=(-XX:NativeMemoryTracking=summary)
   local http grpc mgmt pid
   http=$(port); grpc=$(port); mgmt=$(port)
   env "${env[@]}" GRACEFUL_KUBERNETES=false GRACEFUL_HOST=127.0.0.1 GRACEFUL_HTTP_PORT="$http" GRACEFUL_GRPC_PORT="$grpc" \
@@ -39,7 +44,20 @@ measure() {
   done
   if [ "$up" = 1 ]; then
     sleep 3
-    printf '| %s | %s | %s | %s |\n' "$variant" $(awk '/^(VmRSS|RssAnon|RssFile):/{print $2}' "/proc/$pid/status")
+    local row
+    if [ "${LOAD:-0}" -gt 0 ]; then
+      # Sampled 0.5 s before wrk ends, as the steady scenario samples rss.load.
+      ${TOOL_TASKSET:-} wrk -t2 -c16 -d"${LOAD}"s "http://127.0.0.1:$http/delay?ms=0" >/dev/null &
+      local wrk_pid=$!
+      sleep "$(python3 -c "print(max(0.5, ${LOAD} - 0.5))")"
+      row=$(awk '/^(VmRSS|RssAnon|RssFile):/{print $2}' "/proc/$pid/status" | tr '\n' ' ')
+      [ "${NMT:-0}" = 1 ] && row+=" $(nmt "$pid")"
+      wait "$wrk_pid" || true
+    else
+      row=$(awk '/^(VmRSS|RssAnon|RssFile):/{print $2}' "/proc/$pid/status" | tr '\n' ' ')
+      [ "${NMT:-0}" = 1 ] && row+=" $(nmt "$pid")"
+    fi
+    printf '| %s | %s |\n' "$variant" "$(echo $row | sed 's/ / | /g')"
   else
     printf '| %s | did not start (for cds: the archive does not match this jar; rerun bench/run.sh) | | |\n' "$variant"
   fi
@@ -47,8 +65,21 @@ measure() {
   wait "$pid" 2>/dev/null || true
 }
 
-echo "| variant | VmRSS kB | RssAnon kB | RssFile kB |"
-echo "| --- | --- | --- | --- |"
+# Committed KB of the areas NMT_AREAS names, from jcmd's summary (one line per area: "-   Java Heap (reserved=..., committed=...)").
+NMT_AREAS=("Java Heap" "Class" "Thread" "Code" "GC" "Metaspace" "Shared class space" "Other")
+nmt() {
+  local out area
+  out=$(jcmd "$1" VM.native_memory summary 2>/dev/null || true)
+  for area in "${NMT_AREAS[@]}"; do
+    printf '%s ' "$(echo "$out" | grep -E "^-\s+$area \(" | head -1 | sed -E 's/.*committed=([0-9]+)KB.*/\1/')"
+  done
+}
+
+[ "${LOAD:-0}" -gt 0 ] && [ -n "${TASKSET:-}" ] && TOOL_TASKSET="taskset -c 0"
+header="| variant | VmRSS kB | RssAnon kB | RssFile kB |"
+[ "${NMT:-0}" = 1 ] && for a in "${NMT_AREAS[@]}"; do header+=" NMT $a kB |"; done
+echo "$header"
+echo "$header" | sed -E 's/[^|]+/ --- /g'
 for _ in $(seq 1 "$rounds"); do
-  for v in cds cds-nojvm nocds plain; do measure "$v"; done
+  for v in ${VARIANTS:-cds cds-nojvm nocds plain}; do measure "$v"; done
 done
