@@ -77,8 +77,13 @@ class EmbeddedRuntimeTest {
 
   @Test
   void aFailedStartStopsTheServersThatDidStartBeforeReporting() throws IOException {
-    int grpcPort = FreePorts.next();
     try (ServerSocket squatter = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      // Picked after the squatter binds: the kernel may hand a port just given out (and closed) by FreePorts to the
+      // squatter's bind, and the gRPC port would then be the squatter's (CI saw it once: it "accepted" on that port).
+      int grpcPort = FreePorts.next();
+      while (grpcPort == squatter.getLocalPort()) {
+        grpcPort = FreePorts.next();
+      }
       runtime = GracefulRuntime.builder()
           .config(config(Map.of("GRACEFUL_HTTP_PORT", String.valueOf(squatter.getLocalPort()),
               "GRACEFUL_GRPC_PORT", String.valueOf(grpcPort))))
