@@ -5,6 +5,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,7 +27,10 @@ public final class Http {
   public static Future<Reply> get(HttpClient client, int port, String uri) {
     return client.request(HttpMethod.GET, port, "127.0.0.1", uri)
         .compose(req -> req.send())
-        .compose(resp -> resp.body().map(body -> new Reply(resp.statusCode(), resp.getHeader("connection"), body.toString())));
+        .compose(resp -> resp.body().map(body -> new Reply(resp.statusCode(), resp.getHeader("connection"), body.toString())))
+        // Vert.x closes a client the garbage collector finds unreferenced (CleanableHttpClient): a caller passing
+        // createHttpClient() inline would lose its pool mid-request ("Pool closed", seen once). Held until the answer.
+        .andThen(ar -> Reference.reachabilityFence(client));
   }
 
   /** Sends {@code GET uri} on a raw keep-alive HTTP/1.1 connection and reads the whole response (head and body). */
