@@ -96,15 +96,15 @@ public final class GracefulRuntime {
     // The application's instance reports every server, connection and request to the registry, whoever opens them.
     // Micrometer's Vert.x meters time every request: with them, bench/'s steady scenario measured HTTP/2 at 0.70x
     // plain Vert.x. So only on request; the runtime's own meters (in flight, phases) are always there.
-    Vertx vertx = Vertx.builder()
+    io.vertx.core.VertxBuilder application = Vertx.builder()
         .with(config.vertxMetrics()
             ? new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true))
             : new VertxOptions())
-        .withTransport(serverRegistry.transport())
-        .withMetrics(serverRegistry.metricsFactory(config.vertxMetrics()
-            ? Optional.of(new MicrometerMetricsFactory(registryBuild.join()))
-            : Optional.empty()))
-        .build();
+        .withTransport(serverRegistry.transport());
+    if (config.vertxMetrics()) {
+      application = application.withMetrics(new MicrometerMetricsFactory(registryBuild.join()));
+    }
+    Vertx vertx = application.build();
     PrometheusMeterRegistry registry = registryBuild.join();
     RuntimeMetrics metrics = new RuntimeMetrics(registry, lifecycle, serverRegistry, Optional.ofNullable(jvmMetrics.get()));
     HealthProbes probes = new HealthProbes(control, lifecycle);
@@ -127,10 +127,6 @@ public final class GracefulRuntime {
     this.start = new StartSequence(parts);
     this.shutdown = new ShutdownSequence(parts, start);
     lifecycle.onChange(state -> LOG.info("lifecycle: " + state));
-    if (!io.vertx.core.spi.metrics.Metrics.METRICS_ENABLED) {
-      LOG.warning("-Dvertx.disableMetrics=true turns off Vert.x's metrics SPI, and with it the runtime's request tracking: "
-          + "no requests in flight in /metrics and the report, no Connection: close on answers during the drain; remove it");
-    }
   }
 
   public static RuntimeBuilder builder() {

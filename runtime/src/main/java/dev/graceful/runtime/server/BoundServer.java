@@ -5,12 +5,12 @@ import io.netty.channel.unix.DomainSocketAddress;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpConnection;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
+
+
+
+
+
+
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -144,9 +144,7 @@ public final class BoundServer {
     connections.put(channel, connection);
     channel.closeFuture().addListener(f -> {
       connections.remove(channel);
-      // Vert.x reports every request's end or reset; whatever it could not (a last write cancelled with the
-      // connection) goes with the connection rather than stay counted for ever.
-      connection.inFlight.clear();
+      connection.closed();
       if (phase == Phase.DRAINING && connections.isEmpty()) {
         drained.tryComplete();
       }
@@ -158,32 +156,19 @@ public final class BoundServer {
     }
   }
 
-  void requestBegan(TrackedConnection connection, InFlightRequest entry, HttpServerRequest request) {
-    if (!connection.sawRequest) {
-      connection.sawRequest = true; // a volatile write costs a fence: once per connection, not per request
-    }
-    connection.inFlight.add(entry);
-    if (phase != Phase.SERVING && entry.http2() && !connection.announced) {
-      // A connection opened during the window: its first stream is accepted, and it is told like the others.
+  /** A request began on {@code connection} (its event loop). */
+  void requestBegan(TrackedConnection connection, InFlightRequest entry) {
+    if (entry.http2 && phase != Phase.SERVING && !connection.announced) {
+      // A connection opened during the window: its first stream is accepted, and it is told like the others (after
+      // the frame that opened the stream is decoded, not in the middle of it).
       connection.announced = true;
-      announce(request.connection());
+      connection.channel.eventLoop().execute(() -> VertxChannels.announceHttp2(connection.channel));
     }
   }
 
-  void responseBegins(InFlightRequest entry, HttpServerRequest request, HttpServerResponse response) {
-    if (phase != Phase.SERVING && !entry.http2() && !switchesProtocol(request, response)) {
-      entry.askToClose(response);
-    }
-  }
-
-  /** A 101, a CONNECT's answer, an upgrade: the connection becomes a tunnel, which {@code Connection: close} would break. */
-  private static boolean switchesProtocol(HttpServerRequest request, HttpServerResponse response) {
-    return response.getStatusCode() == 101 || request.method() == HttpMethod.CONNECT
-        || response.headers().contains(HttpHeaders.UPGRADE);
-  }
-
-  void requestEnded(TrackedConnection connection, InFlightRequest entry) {
-    connection.inFlight.remove(entry);
+  /** From the announcement on: HTTP/1.x answers carry {@code Connection: close}. */
+  boolean announcing() {
+    return phase != Phase.SERVING;
   }
 
   // ---- the drain ----
@@ -193,7 +178,7 @@ public final class BoundServer {
    * HTTP/1.x clients have closed their connections, or after {@code bound}.
    */
   public Future<Void> announce(Vertx timers, Duration bound) {
-    advance(Phase.ANNOUNCING); // from now on HTTP/1.x answers carry Connection: close (see responseBegins)
+    advance(Phase.ANNOUNCING); // from now on HTTP/1.x answers carry Connection: close (see TrackedConnection.http1Answers)
     List<Future<?>> answered = new ArrayList<>();
     for (TrackedConnection connection : connections.values()) {
       Promise<Void> done = Promise.promise();
@@ -225,16 +210,6 @@ public final class BoundServer {
       done.tryComplete();
     });
     return done.future();
-  }
-
-  /** GOAWAY with the largest stream id, then a PING, through Vert.x's connection. Event loop of the connection. */
-  private static void announce(HttpConnection connection) {
-    try {
-      connection.goAway(0, Integer.MAX_VALUE);
-      connection.ping(Buffer.buffer("shutdown"));
-    } catch (RuntimeException closing) {
-      // going already
-    }
   }
 
   /**
@@ -310,7 +285,7 @@ public final class BoundServer {
     List<String> cut = new ArrayList<>();
     for (TrackedConnection connection : open) {
       if (connection.inFlight.isEmpty()) {
-        cut.add(kind() + " connection from " + LogText.escape(String.valueOf(connection.channel.remoteAddress())));
+        cut.add(kind() + " connection from " + LogText.escape(connection.remote()));
       } else {
         connection.inFlight.forEach(r -> cut.add(r.describe(now)));
       }

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -44,7 +45,9 @@ import java.util.logging.Logger;
  * </ul>
  * A front handler (first in the pipeline, it sees the raw bytes) installs the inner one just before Vert.x's
  * {@code handler} (after the HTTP codec, where it sees decoded requests and raw HTTP/2 bytes), or after the
- * {@link SslHandler} until the handshake has configured the pipeline.
+ * {@link SslHandler} until the handshake has configured the pipeline. Being where it is, the inner handler also shows
+ * the drain each HTTP/1.x request and its answer ({@link TrackedConnection}) and hands an HTTP/2 connection to
+ * {@link Http2Requests} before its first frame.
  */
 final class ConnectionGuard {
 
@@ -72,6 +75,8 @@ final class ConnectionGuard {
   /** The connection's one head-timeout check, or null: it outlives the heads it times (see {@link #armHeadTimer}). */
   private ScheduledFuture<?> headTimer;
   private boolean rejected;
+  /** The connection's state for the drain, found at its first request; null for a connection no server tracks. */
+  private TrackedConnection tracked;
 
   private static final long NOT_TIMING = Long.MIN_VALUE;
 
@@ -214,15 +219,24 @@ final class ConnectionGuard {
           reject(ctx, msg, why);
           return;
         }
+        TrackedConnection connection = tracked(ctx);
+        if (connection != null) {
+          connection.http1Began(request);
+        }
       } else if (msg instanceof io.netty.handler.codec.http.HttpContent) {
-        cancelHeadTimer(); // a body is arriving: its head was complete (an h2c upgrade request, an upload after an early answer)
-      } else if (msg instanceof ByteBuf && protocol != Protocol.HTTP2) {
+        cancelHeadTimer(); // a body is arriving: its head was complete (an upload after an early answer)
+      } else if (protocol != Protocol.HTTP2 && (msg instanceof ByteBuf || msg instanceof Http2HeadersFrame)) {
         Http2ConnectionHandler h2 = ctx.pipeline().get(Http2ConnectionHandler.class);
         if (h2 != null) {
           // Before the handler decodes anything: the limit holds from the client's first HEADERS frame.
           h2.connection().remote().maxActiveStreams(streamLimit);
           protocol = Protocol.HTTP2;
           cancelHeadTimer();
+          TrackedConnection connection = tracked(ctx);
+          if (connection != null) {
+            // An h2c upgrade request reaches Vert.x as a HEADERS frame object (stream 1), not through the codec.
+            Http2Requests.attach(connection, h2, msg instanceof Http2HeadersFrame upgrade ? upgrade.headers() : null);
+          }
           // Nothing more to do on HTTP/2: off the hot path of every frame read and written.
           ctx.pipeline().remove(this);
         }
@@ -232,12 +246,32 @@ final class ConnectionGuard {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-      boolean informational = msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL;
-      if (msg instanceof LastHttpContent && !informational && pending > 0) {
-        pending--;
+      boolean informational = false;
+      boolean interim = false; // 100 Continue, 103 Early Hints: the request's final answer is still to come
+      if (msg instanceof HttpResponse response) {
+        informational = response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+        interim = informational && response.status().code() != 101;
+        if (!interim && tracked != null) {
+          tracked.http1Answers(response);
+        }
+      }
+      if (msg instanceof LastHttpContent) {
+        if (!informational && pending > 0) {
+          pending--; // not after a 101: an upgraded connection has no request heads to time
+        }
+        if (!interim && tracked != null) {
+          tracked.http1Ended();
+        }
       }
       ctx.write(msg, promise);
     }
+  }
+
+  private TrackedConnection tracked(ChannelHandlerContext ctx) {
+    if (tracked == null) {
+      tracked = TrackedConnection.of(ctx.channel());
+    }
+    return tracked;
   }
 
   private void install(ChannelPipeline pipeline) {

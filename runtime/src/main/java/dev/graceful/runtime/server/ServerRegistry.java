@@ -4,11 +4,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.vertx.core.spi.VertxMetricsFactory;
-import io.vertx.core.spi.metrics.VertxMetrics;
 import io.vertx.core.transport.Transport;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -17,10 +14,10 @@ import dev.graceful.runtime.config.ServerLimits;
 
 /**
  * Every server listening on the application's Vert.x instance, whoever created it (the runtime, a verticle, a module),
- * with its connections and the requests in flight on them. Two public Vert.x SPIs feed it: the transport, which
- * configures every server socket ({@link ListenerTransport}: listeners and connections), and the metrics, which core
- * calls at every request's begin and end whatever handlers the application installs ({@link RequestTracking}).
- * Build the Vert.x instance with {@link #transport()} and {@link #metricsFactory(Optional)}.
+ * with its connections and the requests in flight on them. Vert.x's transport SPI feeds it: it configures every server
+ * socket ({@link ListenerTransport}), and the handlers it adds see every connection accepted and, in the connection's
+ * pipeline below any handler of the application, every request and answer ({@link ConnectionGuard},
+ * {@link Http2Requests}). Build the Vert.x instance with {@link #transport()}.
  */
 public final class ServerRegistry {
 
@@ -92,17 +89,6 @@ public final class ServerRegistry {
   /** The transport to build the application's Vert.x with: NIO, reporting every listener here. */
   public Transport transport() {
     return new ListenerTransport(Transport.NIO, this);
-  }
-
-  /**
-   * The metrics to build the application's Vert.x with: request tracking, delegating everything to {@code also}'s
-   * metrics (Micrometer's, with {@code GRACEFUL_VERTX_METRICS}) when present.
-   */
-  public VertxMetricsFactory metricsFactory(Optional<VertxMetricsFactory> also) {
-    return options -> {
-      VertxMetrics delegate = also.map(f -> f.metrics(options)).orElse(null);
-      return new RequestTracking(delegate);
-    };
   }
 
   /** The runtime's own server listening on {@code port}: reported under its name and kind rather than its address. */

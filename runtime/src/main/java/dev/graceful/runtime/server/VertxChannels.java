@@ -118,9 +118,10 @@ final class VertxChannels {
 
     @Override
     public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) throws Http2Exception {
+      Http2FrameListener before = decoder.frameListener();
       super.onSettingsRead(ctx, settings);
       Http2FrameListener now = decoder.frameListener();
-      if (now != this) {
+      if (now != before) { // a listener after this one swapped itself (not one that wraps this one)
         decoder.frameListener(new ShutdownPingListener(decoder, now, acked));
       }
     }

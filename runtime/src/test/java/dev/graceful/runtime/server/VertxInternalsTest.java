@@ -21,14 +21,13 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Pins what the drain relies on in Vert.x 5.0.7, through its effects: the transport sees every server and connection,
- * the metrics see every request, the pipeline's {@code VertxHandler} tells a connection whose protocol is not known yet
+ * the pipeline sees every request, the pipeline's {@code VertxHandler} tells a connection whose protocol is not known yet
  * from an HTTP/1.x one, {@code ShutdownEvent} closes an HTTP/1.x connection after its response, and the HTTP/2 frames
  * go out. A Vert.x upgrade that changes any of these fails here, not in production.
  */
@@ -39,8 +38,7 @@ class VertxInternalsTest {
 
   @BeforeEach
   void vertx() {
-    vertx = Vertx.builder().with(new VertxOptions()).withTransport(registry.transport())
-        .withMetrics(registry.metricsFactory(Optional.empty())).build();
+    vertx = Vertx.builder().with(new VertxOptions()).withTransport(registry.transport()).build();
   }
 
   @AfterEach
