@@ -75,6 +75,7 @@ final class ConnectionGuard {
   /** The connection's one head-timeout check, or null: it outlives the heads it times (see {@link #armHeadTimer}). */
   private ScheduledFuture<?> headTimer;
   private boolean rejected;
+  private boolean sawHead;
   /** The connection's state for the drain, found at its first request; null for a connection no server tracks. */
   private TrackedConnection tracked;
 
@@ -213,6 +214,10 @@ final class ConnectionGuard {
       if (msg instanceof HttpRequest request) {
         protocol = Protocol.HTTP1;
         pending++;
+        // The request's age counts from its head's first byte, noted for the head timer already; not on the connection's
+        // first request, whose head is timed from the connection's opening.
+        long headBegan = sawHead ? headSince : NOT_TIMING;
+        sawHead = true;
         cancelHeadTimer();
         String why = ambiguousFraming(request.headers());
         if (why != null) {
@@ -221,7 +226,7 @@ final class ConnectionGuard {
         }
         TrackedConnection connection = tracked(ctx);
         if (connection != null) {
-          connection.http1Began(request);
+          connection.http1Began(request, headBegan == NOT_TIMING ? System.nanoTime() : headBegan);
         }
       } else if (msg instanceof io.netty.handler.codec.http.HttpContent) {
         cancelHeadTimer(); // a body is arriving: its head was complete (an upload after an early answer)

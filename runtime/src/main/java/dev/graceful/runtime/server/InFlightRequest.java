@@ -14,10 +14,11 @@ final class InFlightRequest {
   /** The client's, unescaped: escape before logging. */
   final CharSequence uri;
   final boolean http2;
-  private final long startNanos = System.nanoTime();
+  private final long startNanos;
 
-  InFlightRequest(TrackedConnection connection, CharSequence method, CharSequence uri, boolean http2) {
+  InFlightRequest(TrackedConnection connection, CharSequence method, CharSequence uri, boolean http2, long startNanos) {
     this.connection = connection;
+    this.startNanos = startNanos;
     this.method = method;
     this.uri = uri;
     this.http2 = http2;

@@ -55,9 +55,9 @@ final class TrackedConnection {
 
   // ---- HTTP/1.x, from ConnectionGuard on the event loop ----
 
-  /** A request head was decoded and goes on to Vert.x. */
-  void http1Began(HttpRequest request) {
-    InFlightRequest entry = new InFlightRequest(this, request.method().name(), request.uri(), false);
+  /** A request head was decoded and goes on to Vert.x; its first byte came at {@code startNanos}. */
+  void http1Began(HttpRequest request, long startNanos) {
+    InFlightRequest entry = new InFlightRequest(this, request.method().name(), request.uri(), false, startNanos);
     http1.addLast(entry);
     began(entry);
   }
