@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One listening socket on the application's Vert.x, whoever opened it: its connections and the requests in flight on
@@ -56,6 +57,9 @@ public final class BoundServer {
   private final Map<Channel, TrackedConnection> connections = new ConcurrentHashMap<>();
   private final Promise<Void> drained = Promise.promise();
   private volatile Phase phase = Phase.SERVING;
+  /** HTTP/1.x request heads Vert.x read and discarded unanswered (pipelined after a close or the drain's shutdown). */
+  final LongAdder discardedRequests = new LongAdder();
+  private volatile long discardedBeforeDrain;
   /** The runtime's own server on this listener, once its listen() succeeded. */
   private volatile ServerSpec own;
 
@@ -106,6 +110,16 @@ public final class BoundServer {
 
   public int openConnections() {
     return connections.size();
+  }
+
+  /** HTTP/1.x requests pipelined after a request that closes the connection, or read after the drain told the connection to close: Vert.x discards them unanswered, and their clients retry them on a new connection (RFC 9112 9.3.2). */
+  public long discardedRequests() {
+    return discardedRequests.sum();
+  }
+
+  /** {@link #discardedRequests()} since the drain began: requests its clients must send again elsewhere. */
+  public int discardedSinceDrainBegan() {
+    return (int) Math.min(Integer.MAX_VALUE, discardedRequests.sum() - discardedBeforeDrain);
   }
 
   public int inFlightRequests() {
@@ -178,6 +192,7 @@ public final class BoundServer {
    * HTTP/1.x clients have closed their connections, or after {@code bound}.
    */
   public Future<Void> announce(Vertx timers, Duration bound) {
+    discardedBeforeDrain = discardedRequests.sum();
     advance(Phase.ANNOUNCING); // from now on HTTP/1.x answers carry Connection: close (see TrackedConnection.http1Answers)
     List<Future<?>> answered = new ArrayList<>();
     for (TrackedConnection connection : connections.values()) {
@@ -291,6 +306,6 @@ public final class BoundServer {
       }
     }
     open.forEach(c -> c.channel.close());
-    return new DrainOutcome(name(), kind(), inFlightAtStart, open.size(), cut);
+    return new DrainOutcome(name(), kind(), inFlightAtStart, open.size(), cut, discardedSinceDrainBegan());
   }
 }

@@ -22,6 +22,7 @@ import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.net.impl.ShutdownEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -76,6 +77,13 @@ final class ConnectionGuard {
   private ScheduledFuture<?> headTimer;
   private boolean rejected;
   private boolean sawHead;
+  /**
+   * Vert.x 5.0.7 discards every request head it reads after a request that does not keep the connection alive, or
+   * once it was told to shut the connection down ({@code Http1xServerConnection.handleMessage}), and reads on: such
+   * heads are never answered, so they are not in flight (tracking them let one connection grow the set without bound),
+   * only counted.
+   */
+  private boolean vertxDiscardsHeads;
   /** The connection's state for the drain, found at its first request; null for a connection no server tracks. */
   private TrackedConnection tracked;
 
@@ -226,7 +234,12 @@ final class ConnectionGuard {
         }
         TrackedConnection connection = tracked(ctx);
         if (connection != null) {
-          connection.http1Began(request, headBegan == NOT_TIMING ? System.nanoTime() : headBegan);
+          if (vertxDiscardsHeads) {
+            connection.http1Discarded();
+          } else {
+            connection.http1Began(request, headBegan == NOT_TIMING ? System.nanoTime() : headBegan);
+            vertxDiscardsHeads = !keepAlive(request);
+          }
         }
       } else if (msg instanceof io.netty.handler.codec.http.HttpContent) {
         cancelHeadTimer(); // a body is arriving: its head was complete (an upload after an early answer)
@@ -250,6 +263,14 @@ final class ConnectionGuard {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (evt instanceof ShutdownEvent) {
+        vertxDiscardsHeads = true; // the drain told Vert.x to close the connection after its current answer
+      }
+      ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
       boolean informational = false;
       boolean interim = false; // 100 Continue, 103 Early Hints: the request's final answer is still to come
@@ -270,6 +291,13 @@ final class ConnectionGuard {
       }
       ctx.write(msg, promise);
     }
+  }
+
+  /** Vert.x's own rule ({@code HttpUtils.isKeepAlive}), so the runtime stops tracking exactly where Vert.x stops serving. */
+  private static boolean keepAlive(HttpRequest request) {
+    HttpVersion version = request.protocolVersion();
+    return version == HttpVersion.HTTP_1_1 && !request.headers().contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)
+        || version == HttpVersion.HTTP_1_0 && request.headers().contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE, true);
   }
 
   private TrackedConnection tracked(ChannelHandlerContext ctx) {
@@ -324,8 +352,13 @@ final class ConnectionGuard {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       ChannelPipeline pipeline = ctx.pipeline();
       if (msg instanceof ByteBuf && (pipeline.context(HTTP_DECODER) != null || pipeline.get(Http2ConnectionHandler.class) != null)) {
-        pipeline.remove(this);
         finish(pipeline);
+        // Passed on while still linked, so these bytes reach the inner guard: a removed context keeps the next handler
+        // it had, which on prior-knowledge h2c is Vert.x's handler itself, and a client's preface, SETTINGS and first
+        // HEADERS usually come in one read.
+        ctx.fireChannelRead(msg);
+        pipeline.remove(this);
+        return;
       }
       ctx.fireChannelRead(msg);
     }

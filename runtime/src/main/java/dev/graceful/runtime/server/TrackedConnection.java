@@ -62,6 +62,11 @@ final class TrackedConnection {
     began(entry);
   }
 
+  /** A request head Vert.x reads and discards unanswered (see ConnectionGuard): counted, not in flight. */
+  void http1Discarded() {
+    server.discardedRequests.increment();
+  }
+
   /**
    * The head of the oldest request's final answer goes out. During the drain it gets {@code Connection: close}, so the
    * client closes the connection after this answer instead of reusing it while the server goes away, whatever the

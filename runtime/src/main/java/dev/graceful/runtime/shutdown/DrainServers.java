@@ -91,13 +91,19 @@ public final class DrainServers implements ShutdownPhase {
   private PhaseResult summarise(List<DrainOutcome> outcomes, boolean secondSignal) {
     int inFlight = 0;
     int forced = 0;
+    int discarded = 0;
     JsonArray perServer = new JsonArray();
     for (DrainOutcome o : outcomes) {
       inFlight += o.inFlightAtStart();
       forced += o.forcedConnections();
+      discarded += o.discardedRequests();
       perServer.add(new JsonObject().put("server", o.server()).put("kind", o.kind())
           .put("inFlightAtStart", o.inFlightAtStart()).put("forcedConnections", o.forcedConnections())
-          .put("cut", new JsonArray(o.cutRequests())));
+          .put("cut", new JsonArray(o.cutRequests())).put("discardedPipelined", o.discardedRequests()));
+      if (o.discardedRequests() > 0) {
+        LOG.warning("drain: " + o.kind() + " server '" + o.server() + "': " + o.discardedRequests() + " HTTP/1.1 request(s)"
+            + " pipelined behind a connection's last answer were discarded unanswered by Vert.x; clients send them again");
+      }
       if (!o.clean()) {
         LOG.warning("drain cut off" + (secondSignal ? " by a second signal" : " at the deadline") + ": " + o.kind()
             + " server '" + o.server() + "' force-closed " + o.forcedConnections() + " connection(s); cut: "
@@ -108,6 +114,7 @@ public final class DrainServers implements ShutdownPhase {
     JsonObject details = new JsonObject()
         .put("requestsInFlightAtStart", inFlight)
         .put("connectionsForceClosed", forced)
+        .put("pipelinedRequestsDiscarded", discarded)
         .put("servers", perServer);
     if (cutOff) {
       details.put("cause", secondSignal ? "second signal" : "deadline");
