@@ -290,7 +290,7 @@ public final class BoundServer {
 
   /**
    * Step 3, at the deadline: closes every connection still open; returns what was cut, one line per request in
-   * flight, or per connection where no request is known (a NetSocket, a WebSocket, a tunnel).
+   * flight (a tunnel's, CONNECT or toNetSocket, included), or per connection where no request is known (a NetSocket, a WebSocket).
    */
   public DrainOutcome cutOff(int inFlightAtStart) {
     advance(Phase.DRAINING);

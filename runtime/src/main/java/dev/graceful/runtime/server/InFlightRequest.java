@@ -4,7 +4,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One request being answered: on HTTP/1.x from its decoded head to its response's last content handed to the codec
- * (or a {@code 101}), on HTTP/2 from its first HEADERS to its stream's close (see {@link TrackedConnection}).
+ * (a WebSocket's {@code 101} included; a tunnel's, CONNECT or {@code toNetSocket()}, stays in flight while the tunnel
+ * is open), on HTTP/2 from its first HEADERS to its stream's close (see {@link TrackedConnection}).
  */
 final class InFlightRequest {
 
@@ -26,7 +27,7 @@ final class InFlightRequest {
 
   /** Method, URI and age for the cut list; the URI is the client's, so it is escaped (no control characters). */
   String describe(long nowNanos) {
-    return method + " " + LogText.escape(String.valueOf(uri)) + " (" + TimeUnit.NANOSECONDS.toMillis(nowNanos - startNanos)
+    return LogText.escape(String.valueOf(method)) + " " + LogText.escape(uri == null ? "" : uri.toString()) + " (" + TimeUnit.NANOSECONDS.toMillis(nowNanos - startNanos)
         + " ms, " + LogText.escape(connection.remote()) + ")";
   }
 }
