@@ -5,12 +5,6 @@ import io.netty.channel.unix.DomainSocketAddress;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-
-
-
-
-
-
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -112,7 +106,10 @@ public final class BoundServer {
     return connections.size();
   }
 
-  /** HTTP/1.x requests pipelined after a request that closes the connection, or read after the drain told the connection to close: Vert.x discards them unanswered, and their clients retry them on a new connection (RFC 9112 9.3.2). */
+  /**
+   * HTTP/1.x requests pipelined after a request that closes the connection, or read after the drain told the connection
+   * to close: Vert.x discards them unanswered, and their clients send them again on a new connection (RFC 9112 9.3.2).
+   */
   public long discardedRequests() {
     return discardedRequests.sum();
   }
@@ -290,7 +287,8 @@ public final class BoundServer {
 
   /**
    * Step 3, at the deadline: closes every connection still open; returns what was cut, one line per request in
-   * flight (a tunnel's, CONNECT or toNetSocket, included), or per connection where no request is known (a NetSocket, a WebSocket).
+   * flight (a tunnel's, CONNECT or toNetSocket, included), or per connection where no request is known (a NetSocket,
+   * a WebSocket).
    */
   public DrainOutcome cutOff(int inFlightAtStart) {
     advance(Phase.DRAINING);

@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -73,15 +72,6 @@ class PipelineTrackingTest {
         .orElseThrow();
   }
 
-  private static void awaitTrue(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Await.pause();
-    }
-  }
 
   private static String readHead(InputStream in) throws IOException {
     StringBuilder b = new StringBuilder();
@@ -109,10 +99,10 @@ class PipelineTrackingTest {
       OutputStream out = s.getOutputStream();
       out.write("GET /hold HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
-      awaitTrue(() -> held.size() == 1, "the held request");
+      Await.until(() -> held.size() == 1, "the held request");
       out.write(pipelined(50_000));
       out.flush();
-      awaitTrue(() -> bound.discardedRequests() == 50_000, "50,000 heads read and discarded");
+      Await.until(() -> bound.discardedRequests() == 50_000, "50,000 heads read and discarded");
       assertEquals(1, bound.inFlightRequests(), "only the held request is in flight");
     }
   }
@@ -126,17 +116,17 @@ class PipelineTrackingTest {
       OutputStream out = s.getOutputStream();
       out.write("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
-      awaitTrue(() -> held.size() == 1, "the held request");
+      Await.until(() -> held.size() == 1, "the held request");
       Channel channel = bound.channels().iterator().next();
       bound.drain(Duration.ofSeconds(30));
       onLoop(channel, () -> null); // after the drain's task on the connection's loop, which sent Vert.x its ShutdownEvent
       out.write(pipelined(20_000));
       out.flush();
-      awaitTrue(() -> bound.discardedRequests() == 20_000, "20,000 heads read and discarded");
+      Await.until(() -> bound.discardedRequests() == 20_000, "20,000 heads read and discarded");
       assertEquals(20_000, bound.discardedSinceDrainBegan());
       assertEquals(1, bound.inFlightRequests(), "only the held request is in flight");
       held.get(0).response().end("done");
-      awaitTrue(() -> bound.inFlightRequests() == 0, "the held request's end");
+      Await.until(() -> bound.inFlightRequests() == 0, "the held request's end");
     }
   }
 
@@ -166,7 +156,7 @@ class PipelineTrackingTest {
       out.flush();
       String fin = readHead(s.getInputStream());
       assertTrue(fin.startsWith("HTTP/1.1 200"), fin);
-      awaitTrue(() -> bound.inFlightRequests() == 0, "the answer's end");
+      Await.until(() -> bound.inFlightRequests() == 0, "the answer's end");
     }
   }
 
@@ -182,10 +172,10 @@ class PipelineTrackingTest {
       out.flush();
       String fin = readHead(s.getInputStream());
       assertTrue(fin.startsWith("HTTP/1.1 200"), fin);
-      awaitTrue(() -> bound.inFlightRequests() == 0, "the early answer ends it");
+      Await.until(() -> bound.inFlightRequests() == 0, "the early answer ends it");
       out.write("0123456789GET /hold HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
-      awaitTrue(() -> held.size() == 1, "the held request");
+      Await.until(() -> held.size() == 1, "the held request");
       assertEquals(1, bound.inFlightRequests());
       DrainOutcome cut = bound.cutOff(1);
       assertTrue(cut.cutRequests().get(0).startsWith("GET /hold"), cut.toString());
@@ -205,7 +195,7 @@ class PipelineTrackingTest {
       String head = readHead(s.getInputStream());
       assertTrue(head.startsWith("HTTP/1.1 101"), head);
       assertFalse(head.toLowerCase().contains("connection: close"), head);
-      awaitTrue(() -> bound.inFlightRequests() == 0, "the 101 ends the request");
+      Await.until(() -> bound.inFlightRequests() == 0, "the 101 ends the request");
     }
   }
 
@@ -241,7 +231,7 @@ class PipelineTrackingTest {
       s.getOutputStream().write("GET /f HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
       String head = readHead(s.getInputStream());
       assertTrue(head.startsWith("HTTP/1.1 200"), head);
-      awaitTrue(() -> bound.inFlightRequests() == 0, "sendFile's end");
+      Await.until(() -> bound.inFlightRequests() == 0, "sendFile's end");
     } finally {
       java.nio.file.Files.deleteIfExists(file);
     }
@@ -258,7 +248,7 @@ class PipelineTrackingTest {
       out.write(("POST /hold HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
           + "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\nContent-Length: 5\r\n\r\nhel").getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
-      awaitTrue(() -> held.size() == 1, "the upgrade request");
+      Await.until(() -> held.size() == 1, "the upgrade request");
       assertEquals(1, bound.inFlightRequests());
       out.write("lo".getBytes(StandardCharsets.ISO_8859_1));
       out.write(PREFACE);
@@ -269,7 +259,7 @@ class PipelineTrackingTest {
       awaitSettingsAck(s); // the client's preface and SETTINGS were read
       assertEquals(1, bound.inFlightRequests());
       vertx.runOnContext(v -> held.get(0).response().end("done"));
-      awaitTrue(() -> bound.inFlightRequests() == 0, "stream 1 closed");
+      Await.until(() -> bound.inFlightRequests() == 0, "stream 1 closed");
     }
   }
 
@@ -283,8 +273,8 @@ class PipelineTrackingTest {
     BoundServer bound = bound(server.actualPort());
     try (dev.graceful.runtime.support.RawH2 h2 = new dev.graceful.runtime.support.RawH2(server.actualPort())) {
       h2.openStreamsWithoutAck(3, "/hold", null);
-      awaitTrue(() -> held.size() == 3, "three streams served");
-      awaitTrue(() -> bound.inFlightRequests() == 3, "three streams in flight");
+      Await.until(() -> held.size() == 3, "three streams served");
+      Await.until(() -> bound.inFlightRequests() == 3, "three streams in flight");
     }
   }
 
@@ -297,14 +287,14 @@ class PipelineTrackingTest {
       s.setSoTimeout(5000);
       s.getOutputStream().write(("GET /hold HTTP/1.1\r\nHost: x\r\n\r\nGET /" + "a".repeat(5000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
           .getBytes(StandardCharsets.ISO_8859_1));
-      awaitTrue(() -> held.size() == 1, "the held request");
-      awaitTrue(() -> bound.inFlightRequests() == 2, "both heads tracked");
+      Await.until(() -> held.size() == 1, "the held request");
+      Await.until(() -> bound.inFlightRequests() == 2, "both heads tracked");
       vertx.runOnContext(v -> held.get(0).response().end("done"));
       String first = readHead(s.getInputStream());
       assertTrue(first.startsWith("HTTP/1.1 200"), first);
       s.getInputStream().readNBytes(4);
       String second = readHead(s.getInputStream());
-      awaitTrue(() -> bound.inFlightRequests() == 0, "both ended");
+      Await.until(() -> bound.inFlightRequests() == 0, "both ended");
     }
   }
 
@@ -318,7 +308,7 @@ class PipelineTrackingTest {
       s.getOutputStream().write("HEAD /x HTTP/1.1\r\nHost: x\r\n\r\nGET /hold HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
       String head = readHead(s.getInputStream());
       assertTrue(head.startsWith("HTTP/1.1 200"), head);
-      awaitTrue(() -> held.size() == 1, "the held request");
+      Await.until(() -> held.size() == 1, "the held request");
       assertEquals(1, bound.inFlightRequests());
       assertTrue(bound.cutOff(1).cutRequests().get(0).startsWith("GET /hold"));
     }
@@ -337,11 +327,11 @@ class PipelineTrackingTest {
       frame(out, HEADERS, 0x5, 1, getHeaders("/hold1"));
       frame(out, HEADERS, 0x5, 3, getHeaders("/hold3"));
       out.flush();
-      awaitTrue(() -> held.size() == 2, "two streams");
-      awaitTrue(() -> bound.inFlightRequests() == 2, "two tracked");
+      Await.until(() -> held.size() == 2, "two streams");
+      Await.until(() -> bound.inFlightRequests() == 2, "two tracked");
       frame(out, 0x3, 0, 1, new byte[] {0, 0, 0, 8});
       out.flush();
-      awaitTrue(() -> bound.inFlightRequests() == 1, "the reset stream ended");
+      Await.until(() -> bound.inFlightRequests() == 1, "the reset stream ended");
     }
   }
 
@@ -431,7 +421,7 @@ class PipelineTrackingTest {
     out.write(first);
     frame(out, HEADERS, 0x5, 1, getHeaders("/hold1"));
     out.flush();
-    awaitTrue(() -> held.size() == 1, "stream 1 served");
+    Await.until(() -> held.size() == 1, "stream 1 served");
     assertEquals(1, bound.inFlightRequests(), "stream 1 tracked");
     byte[] ping = awaitPing(s);
     frame(out, PING, 1, 0, ping);
@@ -441,7 +431,7 @@ class PipelineTrackingTest {
     frame(out, HEADERS, 0x5, 3, getHeaders("/hold3"));
     out.flush();
     acked.get(5, TimeUnit.SECONDS);
-    awaitTrue(() -> held.size() == 2, "stream 3 served");
+    Await.until(() -> held.size() == 2, "stream 3 served");
     assertEquals(2, bound.inFlightRequests(), "stream 3 tracked");
     String end = onLoop(channel, () -> chain(h2.decoder().frameListener()));
     assertEquals(3, end.split(" > ").length, end);
@@ -456,11 +446,11 @@ class PipelineTrackingTest {
       s.setSoTimeout(5000);
       s.getOutputStream().write(PREFACE); // the preface alone: no SETTINGS read yet
       s.getOutputStream().flush();
-      awaitTrue(() -> bound.channels().size() == 1
+      Await.until(() -> bound.channels().size() == 1
           && bound.channels().iterator().next().pipeline().get(Http2ConnectionHandler.class) != null, "h2 configured");
       Channel channel = bound.channels().iterator().next();
       Http2ConnectionHandler h2 = channel.pipeline().get(Http2ConnectionHandler.class);
-      awaitTrue(() -> {
+      Await.until(() -> {
         try {
           return onLoop(channel, () -> chain(h2.decoder().frameListener())).equals("HeadersListener > VertxHttp2ConnectionHandler > ");
         } catch (Exception e) {
@@ -496,7 +486,7 @@ class PipelineTrackingTest {
       s.setSoTimeout(5000);
       s.startHandshake();
       assertEquals("h2", s.getApplicationProtocol());
-      awaitTrue(() -> bound.channels().size() == 1
+      Await.until(() -> bound.channels().size() == 1
           && bound.channels().iterator().next().pipeline().get(Http2ConnectionHandler.class) != null, "h2 configured");
       Channel channel = bound.channels().iterator().next();
       Http2ConnectionHandler h2 = channel.pipeline().get(Http2ConnectionHandler.class);

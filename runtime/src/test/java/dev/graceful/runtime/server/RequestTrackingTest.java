@@ -113,10 +113,10 @@ class RequestTrackingTest {
       };
       // The first request opens the connection (and, for H2C_UPGRADE, is the upgrade): it is the one held.
       java.util.concurrent.CompletableFuture<Integer> first = get.apply("/hold?n=1");
-      awaitTrue(() -> held.size() == 1 && bound.inFlightRequests() == 1, "the first request in flight");
+      Await.until(() -> held.size() == 1 && bound.inFlightRequests() == 1, "the first request in flight");
       assertEquals(200, get.apply("/quick").get(20, java.util.concurrent.TimeUnit.SECONDS));
       java.util.concurrent.CompletableFuture<Integer> second = get.apply("/hold?n=2");
-      awaitTrue(() -> held.size() == 2 && bound.inFlightRequests() == 2, "both held requests in flight");
+      Await.until(() -> held.size() == 2 && bound.inFlightRequests() == 2, "both held requests in flight");
       if (client == Client.H2C_UPGRADE) {
         assertEquals(io.vertx.core.http.HttpVersion.HTTP_2, held.get(0).version(), "the upgrade request is served as stream 1");
       }
@@ -126,7 +126,7 @@ class RequestTrackingTest {
 
       held.get(0).response().end("done");
       assertEquals(200, first.get(20, java.util.concurrent.TimeUnit.SECONDS));
-      awaitTrue(() -> bound.inFlightRequests() == 1, "the first request's end");
+      Await.until(() -> bound.inFlightRequests() == 1, "the first request's end");
 
       // The one still held is described in the cut list: method, path, age, client.
       DrainOutcome cut = bound.cutOff(1);
@@ -134,7 +134,7 @@ class RequestTrackingTest {
       List<String> requests = cut.cutRequests().stream().filter(line -> !line.startsWith("http connection from ")).toList();
       assertEquals(1, requests.size(), cut.toString());
       assertTrue(requests.get(0).matches("GET /hold\\?n=2 \\(\\d+ ms, 127\\.0\\.0\\.1:\\d+\\)"), cut.toString());
-      awaitTrue(() -> bound.inFlightRequests() == 0, "nothing left once the connection is closed");
+      Await.until(() -> bound.inFlightRequests() == 0, "nothing left once the connection is closed");
       assertTrue(second.handle((status, failure) -> failure != null).get(20, java.util.concurrent.TimeUnit.SECONDS),
           "the cut request failed at the client");
     } finally {
@@ -143,13 +143,4 @@ class RequestTrackingTest {
     }
   }
 
-  private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Await.pause();
-    }
-  }
 }

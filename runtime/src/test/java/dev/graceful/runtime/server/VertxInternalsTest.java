@@ -62,15 +62,6 @@ class VertxInternalsTest {
         .orElseThrow(() -> new AssertionError("the registry does not know the server on " + port));
   }
 
-  private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Await.pause();
-    }
-  }
 
   @Test
   void everyServerIsKnownWithItsKind() {
@@ -98,7 +89,7 @@ class VertxInternalsTest {
       silent.setSoTimeout(10_000);
       busy.setSoTimeout(10_000);
       busy.getOutputStream().write("GET /?ms=1000 HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      awaitTrue(() -> bound.inFlightRequests() == 1, "the request to be tracked");
+      Await.until(() -> bound.inFlightRequests() == 1, "the request to be tracked");
       assertEquals(2, bound.openConnections());
 
       Future<Void> drained = bound.drain(Duration.ofSeconds(30));
@@ -121,7 +112,7 @@ class VertxInternalsTest {
     try (Socket client = new Socket()) {
       client.connect(new InetSocketAddress("127.0.0.1", tcp.actualPort()), 5000);
       client.setSoTimeout(10_000);
-      awaitTrue(() -> bound.openConnections() == 1, "the connection to be known");
+      Await.until(() -> bound.openConnections() == 1, "the connection to be known");
       Future<Void> drained = bound.drain(Duration.ofSeconds(30));
       assertEquals("bye", new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
       Await.result(drained);
@@ -137,7 +128,7 @@ class VertxInternalsTest {
       HttpClient h2 = clientVertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
           .setHttp2ClearTextUpgrade(false));
       Future<Http.Reply> inFlight = Http.get(h2, server.actualPort(), "/?ms=1500");
-      awaitTrue(() -> bound.inFlightRequests() == 1, "the stream to be tracked");
+      Await.until(() -> bound.inFlightRequests() == 1, "the stream to be tracked");
       Channel channel = bound.channels().iterator().next();
       Http2ConnectionHandler handler = channel.pipeline().get(Http2ConnectionHandler.class);
 

@@ -45,6 +45,17 @@ public final class Await {
     }
   }
 
+  /** Polls {@code condition} until it holds, at most {@link #DEFAULT}; fails naming {@code what} it waited for. */
+  public static void until(java.util.function.BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + DEFAULT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      pause();
+    }
+  }
+
   /** The failure of a future that must fail within the default timeout. */
   public static Throwable failure(Future<?> future) {
     try {
