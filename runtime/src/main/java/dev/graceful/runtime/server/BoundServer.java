@@ -146,7 +146,7 @@ public final class BoundServer {
     }
   }
 
-  // ---- fed by ListenerTransport and RequestTracking, on event loops ----
+  // ---- fed by ListenerTransport, ConnectionGuard and Http2Requests, on event loops ----
 
   /** A new connection, registered with its event loop (and running on it). */
   void accepted(Channel channel) {
