@@ -152,6 +152,9 @@ final class ConnectionGuard {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       busy = true;
+      if (tracked != null) {
+        tracked.newRead();
+      }
       if (!installed) {
         installed = true;
         install(ctx.pipeline());

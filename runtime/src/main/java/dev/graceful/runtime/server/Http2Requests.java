@@ -54,7 +54,7 @@ final class Http2Requests extends Http2ConnectionAdapter {
         || http2.local().isValidStreamId(streamId)) {
       return;
     }
-    InFlightRequest entry = new InFlightRequest(connection, headers.method(), headers.path(), true, System.nanoTime());
+    InFlightRequest entry = new InFlightRequest(connection, headers.method(), headers.path(), true, connection.readTime());
     stream.setProperty(key, entry);
     connection.began(entry);
   }

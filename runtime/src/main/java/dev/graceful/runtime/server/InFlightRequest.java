@@ -16,6 +16,12 @@ final class InFlightRequest {
   final CharSequence uri;
   final boolean http2;
   private final long startNanos;
+  /** The connection's {@link InFlightList}: the next older request (read from any thread, through its VarHandle). */
+  InFlightRequest next;
+  /** The next newer request; event loop only. */
+  InFlightRequest prev;
+  /** Out of the list: ended, or its connection closed; event loop only. */
+  boolean unlinked;
 
   InFlightRequest(TrackedConnection connection, CharSequence method, CharSequence uri, boolean http2, long startNanos) {
     this.connection = connection;

@@ -10,8 +10,6 @@ import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the drain knows about one connection, kept on its channel: its server, the requests in flight on it, and its
@@ -30,13 +28,17 @@ final class TrackedConnection {
   final BoundServer server;
   final Channel channel;
   /** Read from any thread (the metrics, the report); changed on the event loop only. */
-  final Set<InFlightRequest> inFlight = ConcurrentHashMap.newKeySet();
+  final InFlightList inFlight = new InFlightList();
   /** HTTP/1.x requests in the order their answers go out (pipelining); event loop only. */
   private final ArrayDeque<InFlightRequest> http1 = new ArrayDeque<>(2);
   /** A request began on it: closing it is never closing "a connection with no request". */
   volatile boolean sawRequest;
   /** HTTP/2: it got the shutdown's first GOAWAY and PING. */
   volatile boolean announced;
+  /** When the bytes being read now came, noted at the first request they carry; event loop only. */
+  private long readNanos = NOT_NOTED;
+
+  private static final long NOT_NOTED = Long.MIN_VALUE;
 
   TrackedConnection(BoundServer server, Channel channel) {
     this.server = server;
@@ -51,6 +53,22 @@ final class TrackedConnection {
   String remote() {
     SocketAddress address = channel.remoteAddress();
     return address instanceof InetSocketAddress inet ? inet.getHostString() + ":" + inet.getPort() : String.valueOf(address);
+  }
+
+  /** ConnectionGuard: the connection is reading new bytes. */
+  void newRead() {
+    readNanos = NOT_NOTED;
+  }
+
+  /**
+   * When the bytes being read came: one clock read per read that begins requests, not one per request (an HTTP/2
+   * read often carries many streams' HEADERS).
+   */
+  long readTime() {
+    if (readNanos == NOT_NOTED) {
+      readNanos = System.nanoTime();
+    }
+    return readNanos;
   }
 
   // ---- HTTP/1.x, from ConnectionGuard on the event loop ----
