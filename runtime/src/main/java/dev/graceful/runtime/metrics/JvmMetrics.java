@@ -2,7 +2,6 @@ package dev.graceful.runtime.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -15,14 +14,13 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
  * usual names: {@code jvm_memory_used_bytes}, {@code jvm_gc_pause_seconds}, {@code jvm_threads_live_threads},
  * {@code jvm_classes_loaded_classes}, {@code process_cpu_usage}, {@code system_cpu_count},
  * {@code process_uptime_seconds}, {@code process_files_open_files}, {@code jvm_info} and the rest of each binder's.
+ * Garbage collection is read when scraped ({@link PolledGcMetrics}), not from a notification after every collection.
  */
 public final class JvmMetrics implements AutoCloseable {
 
-  private final JvmGcMetrics gc = new JvmGcMetrics();
-
   private JvmMetrics(MeterRegistry registry) {
     new JvmMemoryMetrics().bindTo(registry);
-    gc.bindTo(registry);
+    new PolledGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ClassLoaderMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
@@ -35,9 +33,8 @@ public final class JvmMetrics implements AutoCloseable {
     return new JvmMetrics(registry);
   }
 
-  /** Stops listening to GC notifications (a process may run more than one runtime, one after another). */
+  /** Nothing to stop: no binder listens to the JVM (the registry's meters go with the registry). */
   @Override
   public void close() {
-    gc.close();
   }
 }

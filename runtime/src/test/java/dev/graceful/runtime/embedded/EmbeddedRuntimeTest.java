@@ -204,7 +204,8 @@ class EmbeddedRuntimeTest {
 
   /** Micrometer's JVM and process binders, under the names dashboards for JVM services query. */
   private static final List<String> JVM_METERS = List.of("jvm_memory_used_bytes{area=\"heap\"", "jvm_memory_max_bytes",
-      "jvm_gc_memory_allocated_bytes_total", "jvm_threads_live_threads", "jvm_threads_states_threads",
+      "jvm_gc_pause_seconds_count{gc=", "jvm_gc_pause_seconds_sum{gc=", "jvm_gc_live_data_size_bytes",
+      "jvm_gc_max_data_size_bytes", "jvm_threads_live_threads", "jvm_threads_states_threads",
       "jvm_classes_loaded_classes", "process_cpu_usage", "system_cpu_count", "process_uptime_seconds",
       "process_start_time_seconds", "process_files_open_files", "process_files_max_files", "jvm_info{");
 
