@@ -297,10 +297,11 @@ public final class BoundServer {
     long now = System.nanoTime();
     List<String> cut = new ArrayList<>();
     for (TrackedConnection connection : open) {
-      if (connection.inFlight.isEmpty()) {
+      // One walk: a request that ends between an emptiness check and the walk must not leave the connection unlisted.
+      int before = cut.size();
+      connection.inFlight.forEach(r -> cut.add(r.describe(now)));
+      if (cut.size() == before) {
         cut.add(kind() + " connection from " + LogText.escape(connection.remote()));
-      } else {
-        connection.inFlight.forEach(r -> cut.add(r.describe(now)));
       }
     }
     open.forEach(c -> c.channel.close());

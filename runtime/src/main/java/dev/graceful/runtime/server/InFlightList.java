@@ -44,7 +44,10 @@ final class InFlightList {
     HEAD.setRelease(this, request);
   }
 
-  /** Event loop only; a request already removed, or cleared with its connection, is left alone. */
+  /**
+   * Event loop only; a request already removed, or cleared with its connection, is left alone. Only for a request this
+   * list added: one never added looks like the head (no newer neighbour) and would empty the list.
+   */
   void remove(InFlightRequest request) {
     if (request.unlinked) {
       return;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -76,18 +77,33 @@ class InFlightListTest {
   }
 
   @Test
-  void aReaderOnAnotherThreadAlwaysFinishesItsWalkAndSeesOnlyRequestsThatWereAdded() throws Exception {
+  void aReaderOnAnotherThreadFinishesEveryWalkAndNeverMissesARequestInFlightAllAlong() throws Exception {
     InFlightList list = new InFlightList();
     InFlightRequest steady = request("/steady");
     list.add(steady);
     AtomicBoolean stop = new AtomicBoolean();
+    CountDownLatch readerRuns = new CountDownLatch(1);
     ExecutorService threads = Executors.newFixedThreadPool(2);
     try {
+      Future<Integer> reader = threads.submit(() -> {
+        // Walks until the writer is done, and at least 1,000 times, so some walks overlap the changes on any machine.
+        int walks = 0;
+        readerRuns.countDown();
+        while (!stop.get() || walks < 1_000) {
+          List<String> seen = uris(list);
+          if (!seen.contains("/steady")) {
+            throw new AssertionError("a walk lost the request in flight all along: " + seen);
+          }
+          walks++;
+        }
+        return walks;
+      });
+      assertTrue(readerRuns.await(30, TimeUnit.SECONDS), "the reader thread started");
       Future<Integer> writer = threads.submit(() -> {
         // Keeps between 1 and 9 requests in flight, removing them out of order, for a bounded number of rounds.
         ArrayList<InFlightRequest> open = new ArrayList<>();
         int rounds = 0;
-        for (; rounds < 2_000_000 && !stop.get(); rounds++) {
+        for (; rounds < 2_000_000; rounds++) {
           if (open.size() < 8 && (rounds % 3 != 0 || open.isEmpty())) {
             InFlightRequest r = request("/" + rounds);
             open.add(r);
@@ -98,19 +114,13 @@ class InFlightListTest {
         }
         return rounds;
       });
-      Future<Integer> reader = threads.submit(() -> {
-        int walks = 0;
-        while (!writer.isDone()) {
-          List<String> seen = uris(list);
-          if (!seen.contains("/steady") || seen.size() > 2_000_001) {
-            throw new AssertionError("a walk lost the request in flight all along, or did not end: " + seen.size());
-          }
-          walks++;
-        }
-        return walks;
-      });
-      assertTrue(writer.get(60, TimeUnit.SECONDS) > 0);
-      assertTrue(reader.get(60, TimeUnit.SECONDS) > 0, "the reader walked the list while it changed");
+      try {
+        assertEquals(2_000_000, writer.get(60, TimeUnit.SECONDS));
+      } finally {
+        stop.set(true);
+      }
+      // A walk that did not end would hold the reader here: the bound fails the test instead of hanging it.
+      assertTrue(reader.get(60, TimeUnit.SECONDS) >= 1_000, "the reader walked the list while it changed");
     } finally {
       stop.set(true);
       threads.shutdownNow();
