@@ -165,6 +165,14 @@ abstract class ClusterScenarios {
     figures.put(label + " endpoint wait (until the slices show the pod out)", wait.getLong("endpointsDrainedMs") + " ms");
     figures.put(label + " pre-drain wait incl. propagation delay", wait.getLong("waitedMs") + " ms");
     figures.put(label + " SIGTERM to exit", Duration.between(t.sigterm(), t.exited()).toMillis() + " ms");
+    if (cluster instanceof AgentCluster) {
+      // The node agent samples the container's process at Ready and at the deletion (the benchmark's memory figures).
+      assertTrue(t.rssAtReadyKiB() != null && t.rssAtReadyKiB() > 10_000, "no resident memory sampled at Ready: " + t.rssAtReadyKiB());
+      assertTrue(t.rssAtDeletionKiB() != null && t.rssAtDeletionKiB() < 512 * 1024,
+          "no resident memory sampled at the deletion, or above the 512Mi limit: " + t.rssAtDeletionKiB());
+      figures.put(label + " resident memory at Ready; at the deletion",
+          t.rssAtReadyKiB() / 1024 + " MiB; " + t.rssAtDeletionKiB() / 1024 + " MiB");
+    }
     // From SIGTERM, not from the deletion: a real kubelet may take a second or two to send the signal, which is the
     // same with or without the gate and would only add noise to the comparison.
     Duration sigtermToNotServing = Duration.between(t.sigterm(), notServing);
@@ -174,7 +182,7 @@ abstract class ClusterScenarios {
 
   @Test
   @Order(1)
-  void chartInstallsAndEveryPodBecomesReady() throws InterruptedException {
+  void chartInstallsAndEveryPodBecomesReady() throws Exception {
     install("plain", false);
     await(() -> pods("plain").size() == 2 && pods("plain").stream().allMatch(ClusterScenarios::ready),
         Duration.ofSeconds(120), "2 ready pods");
@@ -186,9 +194,29 @@ abstract class ClusterScenarios {
       String logs = cluster.logs("default", name);
       assertTrue(logs.contains("endpoint wait on Services [plain-graceful-runtime]"), logs);
     }
+    heapFollowsTheChartsMemoryLimit(pods("plain").get(0));
     if (cluster.runsHelmTests()) {
       helmTestPassesAndCanFail("plain");
     }
+  }
+
+  /**
+   * The container runs under the chart's memory limit (512Mi), as the kubelet sets it on its cgroup, so the JVM sizes
+   * its heap from it (the image's MaxRAMPercentage=75): not from the whole machine, which a node that forgot the limit
+   * would show, and which would make every memory figure measured on that node meaningless.
+   */
+  private void heapFollowsTheChartsMemoryLimit(Pod pod) throws Exception {
+    InetSocketAddress management = cluster.reach(pod, 9000);
+    java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    String metrics = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+            "http://" + management.getHostString() + ":" + management.getPort() + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    double heapMax = metrics.lines().filter(l -> l.startsWith("jvm_memory_max_bytes{") && l.contains("area=\"heap\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).filter(v -> v > 0).sum();
+    figures.put("heap max in a pod with the chart's 512Mi limit", Math.round(heapMax / (1 << 20)) + " MiB");
+    assertTrue(heapMax > 0, "no heap maximum among the JVM meters:\n" + metrics);
+    assertTrue(heapMax <= 0.80 * 512 * (1 << 20), "the heap may grow to " + Math.round(heapMax / (1 << 20))
+        + " MiB, more than 75% of the 512Mi limit: the container runs without the chart's memory limit");
   }
 
   /**

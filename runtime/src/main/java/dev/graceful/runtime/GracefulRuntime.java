@@ -33,7 +33,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -81,11 +80,10 @@ public final class GracefulRuntime {
     // the application's servers leave for it, nor the application's flood the probes'.
     ServerRegistry managementConnections = new ServerRegistry(config.limits().forManagement(), true);
     // Built while the Vert.x instances are created: both are mostly class loading, and they load different classes.
-    AtomicReference<JvmMetrics> jvmMetrics = new AtomicReference<>();
     CompletableFuture<PrometheusMeterRegistry> registryBuild = BackgroundStart.begin("metrics", () -> {
       PrometheusMeterRegistry built = RuntimeMetrics.bounded(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
       if (config.jvmMetrics()) {
-        jvmMetrics.set(JvmMetrics.bindTo(built));
+        JvmMetrics.bindTo(built);
       }
       return built;
     });
@@ -106,7 +104,7 @@ public final class GracefulRuntime {
     }
     Vertx vertx = application.build();
     PrometheusMeterRegistry registry = registryBuild.join();
-    RuntimeMetrics metrics = new RuntimeMetrics(registry, lifecycle, serverRegistry, Optional.ofNullable(jvmMetrics.get()));
+    RuntimeMetrics metrics = new RuntimeMetrics(registry, lifecycle, serverRegistry);
     HealthProbes probes = new HealthProbes(control, lifecycle);
     ManagementServer management = new ManagementServer(control, probes, registry, metrics::refreshServers);
     Optional<KubernetesIntegration> kubernetes = builder.kubernetesClient() != null
@@ -183,7 +181,7 @@ public final class GracefulRuntime {
   public Future<Void> close() {
     parts.kubernetes().ifPresent(KubernetesIntegration::close);
     // Closing the control instance also closes the management server; chain on futures not bound to its context.
-    return parts.vertx().close().transform(ar -> parts.control().close()).onComplete(ar -> parts.metrics().close());
+    return parts.vertx().close().transform(ar -> parts.control().close());
   }
 
   /**

@@ -69,7 +69,8 @@ final class StartSequence {
           // Fails once a shutdown has begun (the lifecycle only moves forward): no readiness, no gate, after a signal.
           if (parts.lifecycle().moveTo(LifecycleState.READY)) {
             becameReady = true;
-            LOG.info("ready: " + parts.servers().size() + " server(s), " + deployments.size() + " deployment(s)");
+            LOG.info("ready: " + parts.servers().size() + " server(s), " + deployments.size() + " deployment(s)"
+                + sinceProcessStart());
             // The pod turns Ready only once its readiness gate is True; that call is bounded and never fails.
             // Abandonable: it may wait for the pod read, which a shutdown must not wait for here.
             return unlessAbandoned(parts.kubernetes().map(k -> k.ready(parts.lifecycle()::isReady))
@@ -221,5 +222,12 @@ final class StartSequence {
       parts.control().setTimer(READINESS_RETRY_MS, id -> awaitUserReadiness(deadlineNanos).onComplete(retry));
       return retry.future();
     });
+  }
+
+  /** ", N ms after the process started", from the operating system's record; empty where it keeps none. */
+  private static String sinceProcessStart() {
+    return ProcessHandle.current().info().startInstant()
+        .map(start -> ", " + java.time.Duration.between(start, java.time.Instant.now()).toMillis() + " ms after the process started")
+        .orElse("");
   }
 }

@@ -25,12 +25,21 @@ public final class Goals {
   /** Resident memory idle (startup scenario) and under load (steady scenario). */
   public static final double RSS = 1.10;
 
+  /** Resident memory in the cluster (rollout scenario): at Ready, and after serving until the pod's deletion. */
+  public static final String IN_CLUSTER_RSS_READY = "rollout.rss.at-ready";
+  public static final String IN_CLUSTER_RSS_SERVED = "rollout.rss.at-deletion";
+
   /** Throughput per protocol (steady scenario). */
   public static final double THROUGHPUT = 0.98;
 
   /** In-cluster start-up targets, first in the Targets table: the runtime with the chart's defaults, and with the gate. */
   public static List<Target> inClusterStartup() {
     return List.of(Target.atMost(RUNTIME, IN_CLUSTER_STARTUP).listed(0), Target.atMost(RUNTIME_GATE, IN_CLUSTER_STARTUP).listed(1));
+  }
+
+  /** The memory targets in the cluster, for the runtime with the chart's defaults (unpaired samples: ratio of medians). */
+  public static List<Target> inClusterMemory() {
+    return List.of(Target.atMost(RUNTIME, RSS));
   }
 
   /** The off-cluster start-up target, right after the in-cluster ones. */

@@ -57,6 +57,19 @@ public record Contender(String name, Kind kind, String goContender, int preStopS
         Map.of("readinessGate.enabled", "true"), Map.of());
   }
 
+  /** In a contender's environment, the image's Java home, which {@link RolloutBench} looks up in the image itself. */
+  public static final String JAVA_HOME = "{java.home}";
+
+  /**
+   * The runtime's image without its class-data sharing archive, with only the JDK's default one, as plain Vert.x's
+   * image has: what the archive does in the cluster, to start to Ready and to memory. {@code _JAVA_OPTIONS} is read
+   * after the command line, so its archive overrides the ENTRYPOINT's.
+   */
+  public static Contender runtimeWithoutArchive() {
+    return new Contender("graceful-runtime-without-cds", Kind.RUNTIME, null, 0, Set.of(Protocol.HTTP1), Map.of(),
+        Map.of("_JAVA_OPTIONS", "-XX:SharedArchiveFile=" + JAVA_HOME + "/lib/server/classes.jsa"));
+  }
+
   /**
    * An existing Vert.x application, unchanged (its own servers, no runtime API, no shutdown hook), on the runtime's
    * base image: the runtime must drain servers it did not create.

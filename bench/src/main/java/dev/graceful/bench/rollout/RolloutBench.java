@@ -100,7 +100,7 @@ public final class RolloutBench {
       // The chart names its objects after the release, or release-chart when the release does not contain the chart name.
       String deployment = cluster.admin().apps().deployments().inNamespace(NAMESPACE)
           .withLabel("app.kubernetes.io/instance", release).list().getItems().get(0).getMetadata().getName();
-      for (Map.Entry<String, String> e : new java.util.TreeMap<>(contender.env()).entrySet()) {
+      for (Map.Entry<String, String> e : new java.util.TreeMap<>(resolved(contender.env(), image)).entrySet()) {
         cluster.admin().apps().deployments().inNamespace(NAMESPACE).withName(deployment).patch(
             io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
             "[{\"op\":\"add\",\"path\":\"/spec/template/spec/containers/0/env/-\","
@@ -132,16 +132,57 @@ public final class RolloutBench {
     List<Long> startToReady = timelines.stream()
         .filter(t -> t.started() != null && t.ready() != null && t.started().isAfter(load.begin()))
         .map(t -> Duration.between(t.started(), t.ready()).toMillis()).toList();
+    List<Double> rssAtReady = timelines.stream()
+        .filter(t -> t.started() != null && t.started().isAfter(load.begin()) && t.rssAtReadyKiB() != null)
+        .map(t -> t.rssAtReadyKiB() / 1024.0).toList();
+    List<Double> rssAtDeletion = replaced.stream().filter(t -> t.rssAtDeletionKiB() != null)
+        .map(t -> t.rssAtDeletionKiB() / 1024.0).toList();
     int killed = (int) replaced.stream().filter(PodTimeline::killed).count();
     List<Integer> inFlight = replaced.stream().map(RolloutBench::inFlightAtDrain).flatMap(java.util.Optional::stream).toList();
     double seconds = Duration.between(load.begin(), load.end()).toMillis() / 1000.0;
     RolloutResult result = new RolloutResult(contender.name(), protocol.label, load.paths(), seconds, load.rollouts(),
-        replaced.size(), sigtermToExit, deletionToExit, startToReady, inFlight, killed, load.perSecond(), load.errors());
+        replaced.size(), sigtermToExit, deletionToExit, startToReady, inFlight, rssAtReady, rssAtDeletion, killed,
+        load.perSecond(), load.errors());
     log.printf("[rollout] %s %s: %s; %.0f calls/s, %d rollouts, %d pods replaced, deletion to exit %s ms, start to ready %s ms,"
-            + " in flight at drain start %s%s%n",
+            + " in flight at drain start %s, RSS at Ready %s MiB, at deletion %s MiB%s%n",
         contender.name(), protocol.label, load.paths(), result.throughput(), load.rollouts().size(), replaced.size(),
-        deletionToExit, startToReady, inFlight, result.firstErrors().isEmpty() ? "" : "; first errors: " + result.firstErrors());
+        deletionToExit, startToReady, inFlight, mib(rssAtReady), mib(rssAtDeletion),
+        result.firstErrors().isEmpty() ? "" : "; first errors: " + result.firstErrors());
     return result;
+  }
+
+  /** The contender's environment with {@link Contender#JAVA_HOME} replaced by the image's Java home. */
+  private Map<String, String> resolved(Map<String, String> env, TestCluster.ImageRef image) throws Exception {
+    if (env.values().stream().noneMatch(v -> v.contains(Contender.JAVA_HOME))) {
+      return env;
+    }
+    String home = javaHome(image);
+    Map<String, String> out = new java.util.TreeMap<>();
+    env.forEach((k, v) -> out.put(k, v.replace(Contender.JAVA_HOME, home)));
+    return out;
+  }
+
+  /** java.home inside the image, as its own JVM reports it. */
+  private static String javaHome(TestCluster.ImageRef image) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("podman", "run", "--rm", "--network", "none", "--entrypoint", "java",
+        image.repository() + ":" + image.tag(), "-XshowSettings:properties", "-version").redirectErrorStream(true);
+    pb.environment().put("CONTAINERS_CONF", E2eEnvironment.REPO.resolve("e2e/podman/containers.conf").toString());
+    Process p = pb.start();
+    // A few KB of output: it fits the pipe, so waiting first cannot block the process, and the wait is bounded.
+    boolean done = p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+    if (!done) {
+      p.destroyForcibly();
+    }
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!done || p.exitValue() != 0) {
+      throw new IllegalStateException("cannot ask " + image.repository() + ":" + image.tag() + " for java.home: " + out);
+    }
+    return out.lines().map(String::trim).filter(l -> l.startsWith("java.home = ")).map(l -> l.substring("java.home = ".length()))
+        .findFirst().orElseThrow(() -> new IllegalStateException("no java.home in the output of " + image.repository() + ": " + out));
+  }
+
+  private static List<Long> mib(List<Double> values) {
+    return values.stream().map(Math::round).toList();
   }
 
   /** Requests in flight when the pod's drain began, from the runtime's shutdown summary; empty for other servers. */

@@ -14,13 +14,16 @@ import java.util.List;
  * @param startToReady     container start to Ready per pod started under load, in ms
  * @param inFlightAtDrain  requests in flight when each replaced pod's drain began, from the runtime's own summary
  *                         (empty for servers that write none)
+ * @param rssAtReadyMiB    resident memory of each pod started under load when it turned Ready, in MiB
+ * @param rssAtDeletionMiB resident memory of each pod replaced under load when its deletion was seen, in MiB: after
+ *                         serving its share of the load since Ready, before the drain
  * @param killed           pods replaced under load that needed SIGKILL
  * @param perSecond        {second, ok, failed} through the run, both paths together
  * @param firstErrors      a few of the failures, for the report
  */
 public record RolloutResult(String contender, String protocol, List<PathCount> paths, double seconds,
     List<Long> rollouts, int replaced, List<Long> sigtermToExit, List<Long> deletionToExit, List<Long> startToReady,
-    List<Integer> inFlightAtDrain, int killed, List<long[]> perSecond, List<String> firstErrors) {
+    List<Integer> inFlightAtDrain, List<Double> rssAtReadyMiB, List<Double> rssAtDeletionMiB, int killed, List<long[]> perSecond, List<String> firstErrors) {
 
   /**
    * One path's calls: {@code ok + failed + unfinished = issued}; {@code failed} here excludes the unfinished, which

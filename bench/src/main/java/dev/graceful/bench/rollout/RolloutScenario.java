@@ -38,7 +38,8 @@ public final class RolloutScenario implements Scenario {
 
   static List<Contender> contenders() {
     Set<Contender.Protocol> http = Set.of(Contender.Protocol.HTTP1, Contender.Protocol.HTTP2);
-    return List.of(Contender.runtime(), Contender.runtimeWithReadinessGate(), Contender.unchangedApp(), Contender.plainVertx(0), Contender.plainVertx(5), Contender.plainVertx(15),
+    return List.of(Contender.runtime(), Contender.runtimeWithReadinessGate(), Contender.runtimeWithoutArchive(),
+        Contender.unchangedApp(), Contender.plainVertx(0), Contender.plainVertx(5), Contender.plainVertx(15),
         Contender.vertxByHand(), Contender.go("go-nethttp", 0, http), Contender.go("go-nethttp", 5, http),
         Contender.go("go-graceful", 0, Set.of(Contender.Protocol.values())));
   }
@@ -85,6 +86,17 @@ public final class RolloutScenario implements Scenario {
     Metric killed = result.metric("rollout.sigkilled-pods", "pods", Better.LOWER, "pods that needed SIGKILL at the deadline, all loads");
     Metric inFlight = result.metric("rollout.in-flight-at-drain", "requests", Better.HIGHER,
         "requests in flight when each replaced runtime pod's drain began (its own summary): how hard the drains were");
+    // Memory where users run it: the image's JVM, the chart's memory limit on the container's cgroup, the Kubernetes
+    // client in use. Off the cluster (startup, steady) the runtime runs with GRACEFUL_KUBERNETES=false.
+    Metric rssReady = result.metric(Goals.IN_CLUSTER_RSS_READY, "MiB", Better.LOWER,
+        "VmRSS of the container's process when it turned Ready, per pod started under load (in the cluster)");
+    Metric rssDeletion = result.metric(Goals.IN_CLUSTER_RSS_SERVED, "MiB", Better.LOWER,
+        "VmRSS of the container's process when its deletion was seen, per pod replaced under load: after serving its"
+            + " share of the load since Ready, before the drain (in the cluster)");
+    Goals.inClusterMemory().forEach(t -> {
+      rssReady.target(t);
+      rssDeletion.target(t);
+    });
 
     try (AgentCluster cluster = AgentCluster.start()) {
       // Interrupted (Ctrl-C, SIGTERM): still stop the control plane and the pods it started.
@@ -98,7 +110,7 @@ public final class RolloutScenario implements Scenario {
       Runtime.getRuntime().addShutdownHook(cleanup);
       try {
         runAll(new RolloutBench(cluster, loadTime, runtimePods, hopDelay, System.out, context.dir()), contenders, protocols,
-            result, plots, new Metric[] {exit, deletionToExit, startToReady, rolloutTime, killed, inFlight}, built);
+            result, plots, new Metric[] {exit, deletionToExit, startToReady, rolloutTime, killed, inFlight, rssReady, rssDeletion}, built);
       } finally {
         Runtime.getRuntime().removeShutdownHook(cleanup);
       }
@@ -132,6 +144,8 @@ public final class RolloutScenario implements Scenario {
     Metric rolloutTime = perPod[3];
     Metric killed = perPod[4];
     Metric inFlight = perPod[5];
+    Metric rssReady = perPod[6];
+    Metric rssDeletion = perPod[7];
     for (Contender contender : contenders) {
       Optional<dev.graceful.e2e.TestCluster.ImageRef> image = bench.image(contender);
       if (image.isEmpty()) {
@@ -173,6 +187,8 @@ public final class RolloutScenario implements Scenario {
         r.sigtermToExit().forEach(ms -> exit.add(contender.name(), ms));
         r.deletionToExit().forEach(ms -> deletionToExit.add(contender.name(), ms));
         r.startToReady().forEach(ms -> startToReady.add(contender.name(), ms));
+        r.rssAtReadyMiB().forEach(mib -> rssReady.add(contender.name(), mib));
+        r.rssAtDeletionMiB().forEach(mib -> rssDeletion.add(contender.name(), mib));
         r.rollouts().forEach(ms -> rolloutTime.add(contender.name(), ms));
         pods += r.killed();
         List<double[]> points = r.perSecond().stream().map(s -> new double[] {s[0], s[1], s[2]}).toList();

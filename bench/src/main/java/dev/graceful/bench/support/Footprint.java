@@ -125,7 +125,7 @@ public final class Footprint {
 
   /** "1.11x plain Vert.x's" style ratio of two measured images, or "" when either is missing. */
   public static String ratio(ImageSize image, ImageSize baseline) {
-    if (!image.measured() || !baseline.measured() || baseline.bytes() == 0) {
+    if (image == null || baseline == null || !image.measured() || !baseline.measured() || baseline.bytes() == 0) {
       return "";
     }
     return String.format(Locale.ROOT, "%.3f", image.bytes() / (double) baseline.bytes());

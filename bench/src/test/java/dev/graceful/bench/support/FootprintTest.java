@@ -38,6 +38,9 @@ class FootprintTest {
     Footprint.ImageSize missing = new Footprint.ImageSize("x", -1, "podman not available");
     assertEquals("not measured (podman not available)", missing.describe());
     assertEquals("", Footprint.ratio(runtime, missing));
+    // A run whose contenders built only one of the two images (rollout.contenders=graceful-runtime).
+    assertEquals("", Footprint.ratio(runtime, null));
+    assertEquals("", Footprint.ratio(null, plain));
   }
 
   @Test

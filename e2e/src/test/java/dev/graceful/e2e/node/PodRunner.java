@@ -44,7 +44,9 @@ import java.util.regex.Pattern;
  * One pod on the node: its container in podman (host network, its own loopback address), its probes, its status,
  * and its termination (SIGTERM, SIGKILL at the deadline, then the pod object is removed), as the kubelet does.
  * Supports what the project's chart uses: one container, env values and downward-API fields, emptyDir mounts,
- * HTTP probes, readiness gates, the security context; and sleep preStop hooks for the benchmark's contenders.
+ * HTTP probes, readiness gates, the security context, the memory limit (on the container's cgroup, as the kubelet
+ * sets it); and sleep preStop hooks for the benchmark's contenders. Samples the container's resident memory at Ready
+ * and at deletion, for the benchmark.
  */
 final class PodRunner {
 
@@ -77,6 +79,10 @@ final class PodRunner {
   private volatile Integer exitCode;
   private volatile boolean killed;
   private volatile String finalLogs = "";
+  /** The container's main process as the host sees it (java, PID 1 in the container), for its memory; 0 if unknown. */
+  private volatile long hostPid;
+  private volatile Long rssAtReadyKiB;
+  private volatile Long rssAtDeletionKiB;
   private final Map<String, Integer> consecutive = new LinkedHashMap<>();
   private final Map<String, Long> lastRun = new LinkedHashMap<>();
   private ScheduledFuture<?> probing;
@@ -103,7 +109,7 @@ final class PodRunner {
 
   PodTimeline timeline() {
     return new PodTimeline(namespace + "/" + name, ip, startedAt, readyAt, deletedAt, sigtermAt, exitedAt, exitCode, killed,
-        finalLogs);
+        finalLogs, rssAtReadyKiB, rssAtDeletionKiB);
   }
 
   /** Creates the container and starts probing. */
@@ -142,6 +148,7 @@ final class PodRunner {
     if (!Boolean.FALSE.equals(pod.getSpec().getAutomountServiceAccountToken())) {
       args.addAll(List.of("-v", serviceAccountDir() + ":" + SERVICE_ACCOUNT_PATH + ":ro"));
     }
+    memoryLimit(spec).ifPresent(bytes -> args.addAll(List.of("--memory", Long.toString(bytes))));
     environment(spec).forEach((k, v) -> args.addAll(List.of("-e", k + "=" + v)));
     args.add(spec.getImage());
     if (spec.getCommand() != null && !spec.getCommand().isEmpty()) {
@@ -154,6 +161,8 @@ final class PodRunner {
     Thread waiter = new Thread(this::awaitExit, "podman-wait-" + name);
     waiter.setDaemon(true);
     waiter.start();
+    // After the probes are scheduled, so the lookup does not shift them (a sample before it looks the PID up itself).
+    hostPid = podman.pid(container);
   }
 
   /** Blocks in {@code podman wait} until the container exits (no polling), then records it. */
@@ -173,6 +182,34 @@ final class PodRunner {
     if (!terminating) {
       problems.accept("container of pod " + namespace + "/" + name + " exited with " + code + " before its pod was deleted:\n"
           + podman.logs(container));
+    }
+  }
+
+  /**
+   * The container's memory limit in bytes, which the kubelet sets on the container's cgroup: the JVM sizes its heap
+   * from it (MaxRAMPercentage), so without it a pod here would size itself from the whole machine.
+   */
+  private static java.util.Optional<Long> memoryLimit(Container spec) {
+    if (spec.getResources() == null || spec.getResources().getLimits() == null
+        || spec.getResources().getLimits().get("memory") == null) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+        spec.getResources().getLimits().get("memory")).longValueExact());
+  }
+
+  /** VmRSS of the container's main process in KiB, or null when it cannot be read (gone, or no PID known). */
+  private Long residentKiB() {
+    long pid = hostPid > 0 ? hostPid : podman.pid(container);
+    if (pid <= 0) {
+      return null;
+    }
+    try {
+      return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+          .filter(l -> l.startsWith("VmRSS:")).findFirst()
+          .map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).orElse(null);
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 
@@ -266,12 +303,14 @@ final class PodRunner {
           ready = nowReady;
           if (ready && readyAt == null) {
             readyAt = Instant.now();
+            rssAtReadyKiB = residentKiB();
           }
           writeStatus();
         }
       } else if (!ready) {
         ready = true;
         readyAt = Instant.now();
+        rssAtReadyKiB = residentKiB();
         writeStatus();
       }
     } catch (RuntimeException e) {
@@ -388,6 +427,7 @@ final class PodRunner {
       terminating = true;
     }
     deletedAt = Instant.now();
+    rssAtDeletionKiB = residentKiB();
     if (startFailed) {
       // No container ever ran: nothing to signal, the pod object simply goes.
       exitedAt = Instant.now();

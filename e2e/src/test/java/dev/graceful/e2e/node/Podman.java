@@ -50,6 +50,15 @@ final class Podman {
     run(List.of("kill", "--signal", signal, container), 30);
   }
 
+  /** The host PID of the container's main process; 0 when podman cannot say (the container already exited). */
+  long pid(String container) {
+    try {
+      return Long.parseLong(run(List.of("inspect", "--format", "{{.State.Pid}}", container), 30).trim());
+    } catch (RuntimeException e) {
+      return 0;
+    }
+  }
+
   String logs(String container) {
     try {
       return run(List.of("logs", container), 30);

@@ -16,9 +16,13 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
  * {@code process_uptime_seconds}, {@code process_files_open_files}, {@code jvm_info} and the rest of each binder's.
  * Garbage collection is read when scraped ({@link PolledGcMetrics}), not from a notification after every collection.
  */
-public final class JvmMetrics implements AutoCloseable {
+public final class JvmMetrics {
 
-  private JvmMetrics(MeterRegistry registry) {
+  private JvmMetrics() {
+  }
+
+  /** Binds them all; nothing to stop later, as no binder listens to the JVM (the meters go with the registry). */
+  public static void bindTo(MeterRegistry registry) {
     new JvmMemoryMetrics().bindTo(registry);
     new PolledGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -27,14 +31,5 @@ public final class JvmMetrics implements AutoCloseable {
     new UptimeMetrics().bindTo(registry);
     new FileDescriptorMetrics().bindTo(registry);
     new JvmInfoMetrics().bindTo(registry);
-  }
-
-  public static JvmMetrics bindTo(MeterRegistry registry) {
-    return new JvmMetrics(registry);
-  }
-
-  /** Nothing to stop: no binder listens to the JVM (the registry's meters go with the registry). */
-  @Override
-  public void close() {
   }
 }

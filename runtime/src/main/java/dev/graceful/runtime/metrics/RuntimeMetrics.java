@@ -11,7 +11,6 @@ import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -29,7 +28,6 @@ public final class RuntimeMetrics {
   private final ServerRegistry servers;
   private final MultiGauge inFlight;
   private final MultiGauge connections;
-  private final Optional<JvmMetrics> jvm;
 
   /** The request methods of RFC 9110 and PATCH: any other is counted as {@code OTHER}. */
   private static final java.util.Set<String> METHODS =
@@ -46,9 +44,8 @@ public final class RuntimeMetrics {
     return registry;
   }
 
-  public RuntimeMetrics(MeterRegistry registry, Lifecycle lifecycle, ServerRegistry servers, Optional<JvmMetrics> jvm) {
+  public RuntimeMetrics(MeterRegistry registry, Lifecycle lifecycle, ServerRegistry servers) {
     this.registry = registry;
-    this.jvm = jvm;
     this.servers = servers;
     this.inFlight = MultiGauge.builder("graceful.requests.in.flight").description("requests being answered").register(registry);
     this.connections = MultiGauge.builder("graceful.connections.open").description("open client connections").register(registry);
@@ -67,11 +64,6 @@ public final class RuntimeMetrics {
           .tag("state", state.name().toLowerCase())
           .register(registry);
     }
-  }
-
-  /** Releases what the JVM meters hold (GC listeners); the registry itself holds nothing outside the heap. */
-  public void close() {
-    jvm.ifPresent(JvmMetrics::close);
   }
 
   /**
