@@ -39,7 +39,7 @@ public final class Goals {
 
   /** The memory targets in the cluster, for the runtime with the chart's defaults (unpaired samples: ratio of medians). */
   public static List<Target> inClusterMemory() {
-    return List.of(Target.atMost(RUNTIME, RSS));
+    return List.of(Target.atMost(RUNTIME, RSS).listed(3));
   }
 
   /** The off-cluster start-up target, right after the in-cluster ones. */

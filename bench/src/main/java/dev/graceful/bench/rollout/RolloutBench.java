@@ -162,20 +162,24 @@ public final class RolloutBench {
     return out;
   }
 
-  /** java.home inside the image, as its own JVM reports it. */
+  /**
+   * java.home inside the image, as its own JVM reports it; -Xshare:on makes that JVM fail unless it maps the JDK's
+   * default archive, which the contender without the runtime's archive is to keep.
+   */
   private static String javaHome(TestCluster.ImageRef image) throws Exception {
     ProcessBuilder pb = new ProcessBuilder("podman", "run", "--rm", "--network", "none", "--entrypoint", "java",
-        image.repository() + ":" + image.tag(), "-XshowSettings:properties", "-version").redirectErrorStream(true);
+        image.repository() + ":" + image.tag(), "-Xshare:on", "-XshowSettings:properties", "-version").redirectErrorStream(true);
     pb.environment().put("CONTAINERS_CONF", E2eEnvironment.REPO.resolve("e2e/podman/containers.conf").toString());
     Process p = pb.start();
     // A few KB of output: it fits the pipe, so waiting first cannot block the process, and the wait is bounded.
-    boolean done = p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
-    if (!done) {
+    if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
       p.destroyForcibly();
+      throw new IllegalStateException("asking " + image.repository() + ":" + image.tag() + " for java.home took over 60 s");
     }
     String out = new String(p.getInputStream().readAllBytes());
-    if (!done || p.exitValue() != 0) {
-      throw new IllegalStateException("cannot ask " + image.repository() + ":" + image.tag() + " for java.home: " + out);
+    if (p.exitValue() != 0) {
+      throw new IllegalStateException("cannot ask " + image.repository() + ":" + image.tag() + " for java.home (or it has"
+          + " no default class-data sharing archive): " + out);
     }
     return out.lines().map(String::trim).filter(l -> l.startsWith("java.home = ")).map(l -> l.substring("java.home = ".length()))
         .findFirst().orElseThrow(() -> new IllegalStateException("no java.home in the output of " + image.repository() + ": " + out));

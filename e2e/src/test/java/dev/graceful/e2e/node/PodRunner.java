@@ -79,8 +79,11 @@ final class PodRunner {
   private volatile Integer exitCode;
   private volatile boolean killed;
   private volatile String finalLogs = "";
-  /** The container's main process as the host sees it (java, PID 1 in the container), for its memory; 0 if unknown. */
-  private volatile long hostPid;
+  /**
+   * The container's main process as the host sees it (java, PID 1 in the container), for its memory: its PID and its
+   * start time in clock ticks (so a PID reused after the exit is not read); null until known.
+   */
+  private volatile Podman.HostProcess hostProcess;
   private volatile Long rssAtReadyKiB;
   private volatile Long rssAtDeletionKiB;
   private final Map<String, Integer> consecutive = new LinkedHashMap<>();
@@ -148,7 +151,8 @@ final class PodRunner {
     if (!Boolean.FALSE.equals(pod.getSpec().getAutomountServiceAccountToken())) {
       args.addAll(List.of("-v", serviceAccountDir() + ":" + SERVICE_ACCOUNT_PATH + ":ro"));
     }
-    memoryLimit(spec).ifPresent(bytes -> args.addAll(List.of("--memory", Long.toString(bytes))));
+    // No swap beyond the limit, as a kubelet without swap gives none (podman's default would allow twice the limit).
+    memoryLimit(spec).ifPresent(bytes -> args.addAll(List.of("--memory", Long.toString(bytes), "--memory-swap", Long.toString(bytes))));
     environment(spec).forEach((k, v) -> args.addAll(List.of("-e", k + "=" + v)));
     args.add(spec.getImage());
     if (spec.getCommand() != null && !spec.getCommand().isEmpty()) {
@@ -161,8 +165,8 @@ final class PodRunner {
     Thread waiter = new Thread(this::awaitExit, "podman-wait-" + name);
     waiter.setDaemon(true);
     waiter.start();
-    // After the probes are scheduled, so the lookup does not shift them (a sample before it looks the PID up itself).
-    hostPid = podman.pid(container);
+    // After the probes are scheduled, so the lookup does not shift them; a sample taken before it is simply missing.
+    hostProcess = podman.hostProcess(container).orElse(null);
   }
 
   /** Blocks in {@code podman wait} until the container exits (no polling), then records it. */
@@ -194,23 +198,21 @@ final class PodRunner {
         || spec.getResources().getLimits().get("memory") == null) {
       return java.util.Optional.empty();
     }
+    // Rounded up to whole bytes, as the kubelet does ("100m" of memory is a tenth of a byte).
     return java.util.Optional.of(io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
-        spec.getResources().getLimits().get("memory")).longValueExact());
+        spec.getResources().getLimits().get("memory")).setScale(0, java.math.RoundingMode.CEILING).longValueExact());
   }
 
-  /** VmRSS of the container's main process in KiB, or null when it cannot be read (gone, or no PID known). */
+  /**
+   * VmRSS of the container's main process in KiB, or null when it cannot be read: not known yet, exited, or its PID
+   * now another process's. Reads /proc only (no podman call), as it runs on the probe and deletion paths.
+   */
   private Long residentKiB() {
-    long pid = hostPid > 0 ? hostPid : podman.pid(container);
-    if (pid <= 0) {
+    Podman.HostProcess process = hostProcess;
+    if (process == null || exitCode != null) {
       return null;
     }
-    try {
-      return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
-          .filter(l -> l.startsWith("VmRSS:")).findFirst()
-          .map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).orElse(null);
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
+    return process.residentKiB().orElse(null);
   }
 
   private Map<String, String> environment(Container spec) {

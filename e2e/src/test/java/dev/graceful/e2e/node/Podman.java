@@ -27,13 +27,18 @@ final class Podman {
     command.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put("CONTAINERS_CONF", containersConf.toString());
+    Path output = null;
     try {
+      // To a file, not a pipe: a container's logs can exceed the pipe's 64 KiB, and podman would block on it until
+      // the timeout, returning nothing.
+      output = Files.createTempFile("podman-", ".out");
+      builder.redirectOutput(output.toFile());
       Process p = builder.start();
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new IllegalStateException("podman " + args + " did not finish within " + timeoutSeconds + " s");
       }
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      String out = new String(Files.readAllBytes(output), StandardCharsets.UTF_8).trim(); // malformed bytes replaced
       if (p.exitValue() != 0) {
         throw new IllegalStateException("podman " + args + " failed (" + p.exitValue() + "): " + out);
       }
@@ -43,6 +48,14 @@ final class Podman {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
+    } finally {
+      if (output != null) {
+        try {
+          Files.deleteIfExists(output);
+        } catch (IOException ignored) {
+          // a temporary file left behind
+        }
+      }
     }
   }
 
@@ -50,12 +63,36 @@ final class Podman {
     run(List.of("kill", "--signal", signal, container), 30);
   }
 
-  /** The host PID of the container's main process; 0 when podman cannot say (the container already exited). */
-  long pid(String container) {
+  /** A container's main process as the host sees it: its PID, and its start time, which tells a reused PID apart. */
+  record HostProcess(long pid, String startTicks) {
+
+    /** VmRSS in KiB, while this very process runs. */
+    java.util.Optional<Long> residentKiB() {
+      try {
+        if (!startTicks.equals(startTicks(pid))) {
+          return java.util.Optional.empty();
+        }
+        return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+            .filter(l -> l.startsWith("VmRSS:")).findFirst().map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")));
+      } catch (IOException | RuntimeException e) {
+        return java.util.Optional.empty();
+      }
+    }
+
+    /** Field 22 of /proc/PID/stat, counted after the command name (which may hold spaces and parentheses). */
+    static String startTicks(long pid) throws IOException {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19];
+    }
+  }
+
+  /** The container's main process; empty when podman cannot say (the container already exited) or /proc cannot. */
+  java.util.Optional<HostProcess> hostProcess(String container) {
     try {
-      return Long.parseLong(run(List.of("inspect", "--format", "{{.State.Pid}}", container), 30).trim());
-    } catch (RuntimeException e) {
-      return 0;
+      long pid = Long.parseLong(run(List.of("inspect", "--format", "{{.State.Pid}}", container), 30).trim());
+      return pid <= 0 ? java.util.Optional.empty() : java.util.Optional.of(new HostProcess(pid, HostProcess.startTicks(pid)));
+    } catch (IOException | RuntimeException e) {
+      return java.util.Optional.empty();
     }
   }
 
