@@ -83,7 +83,7 @@ public final class GracefulRuntime {
     CompletableFuture<PrometheusMeterRegistry> registryBuild = BackgroundStart.begin("metrics", () -> {
       PrometheusMeterRegistry built = RuntimeMetrics.bounded(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
       if (config.jvmMetrics()) {
-        JvmMetrics.bindTo(built);
+        new JvmMetrics().bindTo(built);
       }
       return built;
     });

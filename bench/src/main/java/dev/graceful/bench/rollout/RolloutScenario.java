@@ -36,6 +36,11 @@ public final class RolloutScenario implements Scenario {
   static final String UNCHANGED_APP = "unchanged-vertx-app";
   static final String PRESTOP_15 = "plain-vertx+preStop-15s";
 
+  /** The metrics every contender's runs add to, by name rather than by position. */
+  private record PerPod(Metric exit, Metric deletionToExit, Metric startToReady, Metric rolloutTime, Metric killed,
+      Metric inFlight, Metric rssReady, Metric rssDeletion) {
+  }
+
   static List<Contender> contenders() {
     Set<Contender.Protocol> http = Set.of(Contender.Protocol.HTTP1, Contender.Protocol.HTTP2);
     return List.of(Contender.runtime(), Contender.runtimeWithReadinessGate(), Contender.runtimeWithoutArchive(),
@@ -110,7 +115,7 @@ public final class RolloutScenario implements Scenario {
       Runtime.getRuntime().addShutdownHook(cleanup);
       try {
         runAll(new RolloutBench(cluster, loadTime, runtimePods, hopDelay, System.out, context.dir()), contenders, protocols,
-            result, plots, new Metric[] {exit, deletionToExit, startToReady, rolloutTime, killed, inFlight, rssReady, rssDeletion}, built);
+            result, plots, new PerPod(exit, deletionToExit, startToReady, rolloutTime, killed, inFlight, rssReady, rssDeletion), built);
       } finally {
         Runtime.getRuntime().removeShutdownHook(cleanup);
       }
@@ -136,16 +141,16 @@ public final class RolloutScenario implements Scenario {
   }
 
   private static void runAll(RolloutBench bench, List<Contender> contenders, Set<Contender.Protocol> protocols,
-      ScenarioResult result, Map<Contender.Protocol, Map<String, List<double[]>>> plots, Metric[] perPod,
+      ScenarioResult result, Map<Contender.Protocol, Map<String, List<double[]>>> plots, PerPod perPod,
       Map<Contender.Kind, TestCluster.ImageRef> built) throws Exception {
-    Metric exit = perPod[0];
-    Metric deletionToExit = perPod[1];
-    Metric startToReady = perPod[2];
-    Metric rolloutTime = perPod[3];
-    Metric killed = perPod[4];
-    Metric inFlight = perPod[5];
-    Metric rssReady = perPod[6];
-    Metric rssDeletion = perPod[7];
+    Metric exit = perPod.exit();
+    Metric deletionToExit = perPod.deletionToExit();
+    Metric startToReady = perPod.startToReady();
+    Metric rolloutTime = perPod.rolloutTime();
+    Metric killed = perPod.killed();
+    Metric inFlight = perPod.inFlight();
+    Metric rssReady = perPod.rssReady();
+    Metric rssDeletion = perPod.rssDeletion();
     for (Contender contender : contenders) {
       Optional<dev.graceful.e2e.TestCluster.ImageRef> image = bench.image(contender);
       if (image.isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.graceful.runtime.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -16,13 +17,11 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
  * {@code process_uptime_seconds}, {@code process_files_open_files}, {@code jvm_info} and the rest of each binder's.
  * Garbage collection is read when scraped ({@link PolledGcMetrics}), not from a notification after every collection.
  */
-public final class JvmMetrics {
-
-  private JvmMetrics() {
-  }
+public final class JvmMetrics implements MeterBinder {
 
   /** Binds them all; nothing to stop later, as no binder listens to the JVM (the meters go with the registry). */
-  public static void bindTo(MeterRegistry registry) {
+  @Override
+  public void bindTo(MeterRegistry registry) {
     new JvmMemoryMetrics().bindTo(registry);
     new PolledGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
