@@ -41,10 +41,7 @@ public final class SidecarSupport {
    * configured). Servers and verticles start either way; only READY waits.
    */
   public boolean readinessNeedsPodRead() {
-    if (settings.mode() == SidecarSettings.Mode.OFF) {
-      return false;
-    }
-    return settings.waitBeforeVerticles() || settings.readyUrl().isPresent() || !settings.meshAnnotations().ruleOutInjectedProxy();
+    return settings.readinessNeedsPodRead();
   }
 
   /**
