@@ -69,16 +69,11 @@ public final class GracefulRuntime {
 
   GracefulRuntime(RuntimeBuilder builder) {
     RuntimeConfig config = builder.config();
-    // A ConfigException here (Kubernetes required, none found) fails before anything started. When the pod read is
-    // wanted before READY, the client loads on its own thread from now on, while the rest starts; otherwise the start
-    // sequence begins it once the kubelet has seen the pod ready, so its CPU does not slow the start
-    // (RuntimeConfig#readsPodBeforeReady).
+    // First of all: in a pod, the client (and with it the pod read readiness may wait for) loads on its own thread
+    // while the rest starts. A ConfigException here (Kubernetes required, none found) fails before anything started.
     Optional<KubernetesIntegration.Connection> connection = builder.kubernetesClient() != null
         ? Optional.empty()
         : KubernetesIntegration.connect(config.kubernetes(), System.getenv());
-    if (config.readsPodBeforeReady()) {
-      connection.ifPresent(KubernetesIntegration.Connection::begin);
-    }
     Lifecycle lifecycle = new Lifecycle();
     ServerRegistry serverRegistry = new ServerRegistry(config.limits());
     // The management port has its own small budget of connections, so a flood of them cannot take the descriptors
@@ -209,7 +204,7 @@ public final class GracefulRuntime {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       if (!(cause instanceof StartAbandonedException)) {
         System.err.println("graceful-runtime: start failed: " + cause.getMessage());
-        parts.kubernetes().ifPresent(k -> awaitQuietly(k.flushEvents(), k.failedStartFlushBound()));
+        parts.kubernetes().ifPresent(k -> awaitQuietly(k.flushEvents(), parts.config().kubernetes().apiTimeout()));
         exitSidecar(ExitCode.START_FAILED.code(), CLOSE_BOUND);
         closeWithin(parts.config().startTimeout());
         return ExitCode.START_FAILED.code();

@@ -12,11 +12,10 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
- * The start: the management port; every server and verticle, alongside the own pod's read and the mesh proxy it
- * names; the user's readiness checks; then READY and the readiness gate. The read begins at once when READY or the
- * readiness gate waits for it, else once a readiness probe has found the runtime READY
- * ({@link dev.graceful.runtime.config.RuntimeConfig#readsPodBeforeReady()}).
- * Fails, having stopped what started, if any step fails. A shutdown that begins meanwhile {@link #abandon() abandons} it at once: whatever step is awaited
+ * The start: the own pod's read at once; the management port; every server and verticle, alongside the read and the
+ * mesh proxy it names; the user's readiness checks; then READY and the readiness gate. READY waits for the read only
+ * when its answer can matter to it ({@link #readinessNeedsPodRead()}). Fails, having stopped what started, if
+ * any step fails. A shutdown that begins meanwhile {@link #abandon() abandons} it at once: whatever step is awaited
  * is no longer waited for, and what has started is left to the shutdown to drain and stop.
  */
 final class StartSequence {
@@ -26,8 +25,6 @@ final class StartSequence {
   private static final long READINESS_RETRY_MS = 200;
   /** How long an abandoned start still waits for units that are starting: servers bind within it, so they are drained. */
   private static final Duration SETTLE_AT_ABANDON = Duration.ofMillis(500);
-  /** The longest the pod read waits after READY for a readiness probe (the chart's probes run once a second). */
-  static final Duration READ_AFTER_READY_AT_MOST = Duration.ofSeconds(2);
 
   private final RuntimeParts parts;
   private final Promise<Void> started = Promise.promise();
@@ -38,8 +35,6 @@ final class StartSequence {
   private final Startup startup;
   private volatile Map<String, String> deployments = Map.of();
   private volatile boolean becameReady;
-  /** Completes at READY; the pod read, unless wanted sooner, begins soon after ({@link #readPodMoment()}). */
-  private final Promise<Void> readyReached = Promise.promise();
   private boolean running;
   /** Set when the start has failed and is stopping what it started: a signal then must not abandon it. */
   private volatile boolean failingForReal;
@@ -59,11 +54,8 @@ final class StartSequence {
         return started.future(); // a shutdown began before the start: abandon() has settled it
       }
     }
-    // When wanted before READY, begun first: on a cold JVM the first API call (TLS, the client's and the model's
-    // classes) is the longest step. Otherwise once the kubelet has seen the pod ready (see readPodMoment).
-    Future<Void> podRead = parts.kubernetes()
-        .map(k -> k.start(parts.config().readsPodBeforeReady() ? Future.succeededFuture() : readPodMoment()))
-        .orElse(Future.succeededFuture());
+    // Begun first: on a cold JVM the first API call (TLS, the client's and the model's classes) is the longest step.
+    Future<Void> podRead = parts.kubernetes().map(KubernetesIntegration::start).orElse(Future.succeededFuture());
     unlessAbandoned(parts.management().listen(parts.config().host(), parts.config().managementPort()))
         .onSuccess(port -> {
           managementPort = port;
@@ -78,7 +70,6 @@ final class StartSequence {
           // Fails once a shutdown has begun (the lifecycle only moves forward): no readiness, no gate, after a signal.
           if (parts.lifecycle().moveTo(LifecycleState.READY)) {
             becameReady = true;
-            readyReached.complete();
             LOG.info("ready: " + parts.servers().size() + " server(s), " + deployments.size() + " deployment(s) in "
                 + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began) + " ms" + jvmUptime());
             // The pod turns Ready only once its readiness gate is True; that call is bounded and never fails.
@@ -177,10 +168,9 @@ final class StartSequence {
       return proxyReady.compose(v -> startup.deployAll(parts.units()));
     }
     Future<Map<String, String>> deployed = startup.deployAll(parts.units());
-    if (!parts.config().readinessWaitsForPodRead()) {
-      // The read goes on beside READY, or begins after it. A proxy it finds anyway (one no annotation announced) is still
-      // waited for and reported, but the kubelet already holds the pod's Ready condition on that container's own
-      // readiness probe.
+    if (!readinessNeedsPodRead()) {
+      // The read goes on beside READY. A proxy it finds anyway (one no annotation announced) is still waited for and
+      // reported, but the kubelet already holds the pod's Ready condition on that container's own readiness probe.
       proxyReady.onFailure(e -> LOG.warning(e.getMessage()));
       return deployed;
     }
@@ -197,21 +187,14 @@ final class StartSequence {
   }
 
   /**
-   * When the pod read begins if nothing before READY needs it: once READY has been answered to a readiness probe (the
-   * kubelet then turns the pod Ready), or {@link #READ_AFTER_READY_AT_MOST} after READY when no probe comes. Begun
-   * at start, the client's build and first call (class loading, TLS, Jackson) competed for the node's CPU with the
-   * start; begun at READY, with the probes' first answers, and the pod turned Ready no sooner.
+   * True when READY waits for the own pod's read: with GRACEFUL_KUBERNETES=true (no pod, no start), or when the read
+   * may find a mesh proxy that readiness waits for ({@link dev.graceful.runtime.sidecar.SidecarSupport#readinessNeedsPodRead()}).
+   * Otherwise its answer only matters at shutdown (the pod's deadline, the endpoint wait), which waits for it if it is
+   * still under way; the readiness gate is set once it is known.
    */
-  private Future<Void> readPodMoment() {
-    return readyReached.future().compose(v -> {
-      Promise<Void> moment = Promise.promise();
-      long timer = parts.control().setTimer(READ_AFTER_READY_AT_MOST.toMillis(), id -> moment.tryComplete());
-      parts.probes().answeredReady().onComplete(ar -> {
-        parts.control().cancelTimer(timer);
-        moment.tryComplete();
-      });
-      return moment.future();
-    });
+  private boolean readinessNeedsPodRead() {
+    // Outside Kubernetes the "read" has nothing to do, and this decides only whether a configured proxy URL is awaited.
+    return parts.kubernetes().map(KubernetesIntegration::required).orElse(false) || parts.sidecars().readinessNeedsPodRead();
   }
 
   /** Waits for the mesh proxy the pod spec names, if any. */

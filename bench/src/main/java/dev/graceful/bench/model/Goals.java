@@ -25,10 +25,7 @@ public final class Goals {
   /** Resident memory idle (startup scenario) and under load (steady scenario). */
   public static final double RSS = 1.10;
 
-  /**
-   * Resident memory in the cluster (rollout scenario): at Ready, and after serving until the pod's deletion. The target
-   * is on the second: the runtime's Kubernetes client loads after Ready with the chart's defaults.
-   */
+  /** Resident memory in the cluster (rollout scenario): at Ready, and after serving until the pod's deletion. */
   public static final String IN_CLUSTER_RSS_READY = "rollout.rss.at-ready";
   public static final String IN_CLUSTER_RSS_SERVED = "rollout.rss.at-deletion";
 
@@ -40,10 +37,7 @@ public final class Goals {
     return List.of(Target.atMost(RUNTIME, IN_CLUSTER_STARTUP).listed(0), Target.atMost(RUNTIME_GATE, IN_CLUSTER_STARTUP).listed(1));
   }
 
-  /**
-   * The memory target in the cluster, after serving, for the runtime with the chart's defaults (unpaired samples: ratio
-   * of medians).
-   */
+  /** The memory targets in the cluster, for the runtime with the chart's defaults (unpaired samples: ratio of medians). */
   public static List<Target> inClusterMemory() {
     return List.of(Target.atMost(RUNTIME, RSS).listed(3));
   }

@@ -65,15 +65,6 @@ public record Contender(String name, Kind kind, String goContender, int preStopS
    * image has: what the archive does in the cluster, to start to Ready and to memory. {@code _JAVA_OPTIONS} is read
    * after the command line, so its archive overrides the ENTRYPOINT's.
    */
-  /**
-   * The runtime building its Kubernetes client and reading its pod at start, beside the rest of the start, as it did
-   * by default before: what the read at READY does to start to Ready.
-   */
-  public static Contender runtimeReadingPodAtStart() {
-    return new Contender("graceful-runtime+pod-read-at-start", Kind.RUNTIME, null, 0, Set.of(Protocol.HTTP1), Map.of(),
-        Map.of("GRACEFUL_POD_READ", "start"));
-  }
-
   public static Contender runtimeWithoutArchive() {
     return new Contender("graceful-runtime-without-cds", Kind.RUNTIME, null, 0, Set.of(Protocol.HTTP1), Map.of(),
         Map.of("_JAVA_OPTIONS", "-XX:SharedArchiveFile=" + JAVA_HOME + "/lib/server/classes.jsa"));

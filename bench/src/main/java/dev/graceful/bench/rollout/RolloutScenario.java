@@ -43,7 +43,7 @@ public final class RolloutScenario implements Scenario {
 
   static List<Contender> contenders() {
     Set<Contender.Protocol> http = Set.of(Contender.Protocol.HTTP1, Contender.Protocol.HTTP2);
-    return List.of(Contender.runtime(), Contender.runtimeReadingPodAtStart(), Contender.runtimeWithReadinessGate(), Contender.runtimeWithoutArchive(),
+    return List.of(Contender.runtime(), Contender.runtimeWithReadinessGate(), Contender.runtimeWithoutArchive(),
         Contender.unchangedApp(), Contender.plainVertx(0), Contender.plainVertx(5), Contender.plainVertx(15),
         Contender.vertxByHand(), Contender.go("go-nethttp", 0, http), Contender.go("go-nethttp", 5, http),
         Contender.go("go-graceful", 0, Set.of(Contender.Protocol.values())));
@@ -93,15 +93,15 @@ public final class RolloutScenario implements Scenario {
         "requests in flight when each replaced runtime pod's drain began (its own summary): how hard the drains were");
     // Memory where users run it: the image's JVM, the chart's memory limit on the container's cgroup, the Kubernetes
     // client in use. Off the cluster (startup, steady) the runtime runs with GRACEFUL_KUBERNETES=false.
-    // No target at Ready: with the chart's defaults the runtime builds its Kubernetes client once the pod is seen
-    // Ready, so that sample comes before the client's memory; the one after serving has it.
     Metric rssReady = result.metric(Goals.IN_CLUSTER_RSS_READY, "MiB", Better.LOWER,
-        "VmRSS of the container's process when it turned Ready, per pod started under load (in the cluster; with the"
-            + " chart's defaults the runtime's Kubernetes client is built just after, so its memory is not in this one)");
+        "VmRSS of the container's process when it turned Ready, per pod started under load (in the cluster)");
     Metric rssDeletion = result.metric(Goals.IN_CLUSTER_RSS_SERVED, "MiB", Better.LOWER,
         "VmRSS of the container's process when its deletion was seen, per pod replaced under load: after serving its"
             + " share of the load since Ready, before the drain (in the cluster)");
-    Goals.inClusterMemory().forEach(rssDeletion::target);
+    Goals.inClusterMemory().forEach(t -> {
+      rssReady.target(t);
+      rssDeletion.target(t);
+    });
 
     try (AgentCluster cluster = AgentCluster.start()) {
       // Interrupted (Ctrl-C, SIGTERM): still stop the control plane and the pods it started.

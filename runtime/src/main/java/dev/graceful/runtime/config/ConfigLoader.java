@@ -240,15 +240,9 @@ public final class ConfigLoader {
       throw new ConfigException(Setting.READINESS_GATE.key(), gate, "not a valid condition type; use e.g. graceful.dev/serving");
     }
     Duration timeout = duration(Setting.KUBERNETES_TIMEOUT, Duration.ofMillis(100), Duration.ofMinutes(5));
-    KubernetesSettings.PodRead podRead = switch (raw(Setting.POD_READ).trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "auto" -> KubernetesSettings.PodRead.AUTO;
-      case "start" -> KubernetesSettings.PodRead.START;
-      default -> throw new ConfigException(Setting.POD_READ.key(), raw(Setting.POD_READ), "use auto or start");
-    };
     return new KubernetesSettings(mode, Integer.parseInt(m.group(1)) / 100.0,
         duration(Setting.PROPAGATION_DELAY, Duration.ZERO, Duration.ofMinutes(10)),
-        duration(Setting.DEADLINE_MARGIN, Duration.ofMillis(100), Duration.ofMinutes(1)), gate.isEmpty() ? Optional.empty() : Optional.of(gate), timeout,
-        podRead);
+        duration(Setting.DEADLINE_MARGIN, Duration.ofMillis(100), Duration.ofMinutes(1)), gate.isEmpty() ? Optional.empty() : Optional.of(gate), timeout);
   }
 
   private String raw(Setting s) {

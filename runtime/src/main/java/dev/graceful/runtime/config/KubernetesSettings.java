@@ -13,7 +13,6 @@ import java.util.Optional;
  * @param deadlineMargin    kept back from the pod's SIGKILL deadline
  * @param readinessGate     pod condition type to set True when ready and False at SIGTERM; empty when off
  * @param apiTimeout        bound on each call to the API server
- * @param podRead           when the client is built and the own pod read
  */
 public record KubernetesSettings(
     Mode mode,
@@ -21,16 +20,7 @@ public record KubernetesSettings(
     Duration propagationDelay,
     Duration deadlineMargin,
     Optional<String> readinessGate,
-    Duration apiTimeout,
-    PodRead podRead) {
-
-  /** When to build the client and read the own pod (see RuntimeConfig#readsPodBeforeReady). */
-  public enum PodRead {
-    /** At start when something before READY needs the read, else once a readiness probe has found it READY. */
-    AUTO,
-    /** Always at start. */
-    START
-  }
+    Duration apiTimeout) {
 
   /** Whether to talk to the Kubernetes API. */
   public enum Mode {

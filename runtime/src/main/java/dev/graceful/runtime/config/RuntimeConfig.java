@@ -54,26 +54,6 @@ public record RuntimeConfig(
   public record TlsFiles(Path certificate, Path privateKey) {
   }
 
-  /**
-   * True when READY waits for the read of the own pod: with GRACEFUL_KUBERNETES=true (no pod, no start), or when the
-   * read may find a mesh proxy that readiness waits for. Otherwise the read's answer matters only at shutdown.
-   */
-  public boolean readinessWaitsForPodRead() {
-    return kubernetes.mode() == KubernetesSettings.Mode.ON || sidecar.readinessNeedsPodRead();
-  }
-
-  /**
-   * True when the pod read (and the Kubernetes client it needs) is wanted before READY: readiness waits for it, the
-   * readiness gate is set True after it (the pod turns Ready only then), or GRACEFUL_POD_READ=start asks for it.
-   * Otherwise it begins once a readiness probe has found the runtime READY: on a busy node the client's build and
-   * first call (class loading, TLS, the model's deserializers) take seconds of CPU, and done beside the start they
-   * slowed it (docs/performance.md, "The pod read after Ready").
-   */
-  public boolean readsPodBeforeReady() {
-    return kubernetes.podRead() == KubernetesSettings.PodRead.START || readinessWaitsForPodRead()
-        || kubernetes.readinessGate().isPresent();
-  }
-
   /** True when the user named their own verticles, so the demo must not run. */
   public boolean runsUserVerticles() {
     return !verticles.isEmpty();

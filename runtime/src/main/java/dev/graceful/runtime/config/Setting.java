@@ -23,7 +23,6 @@ public enum Setting {
   DEADLINE_MARGIN("GRACEFUL_DEADLINE_MARGIN", "500ms", "kept back from the pod's SIGKILL deadline; the process uses half of it past its deadline (last report, Events, close) and leaves the other half to the JVM's exit (100ms to 1m)"),
   READINESS_GATE("GRACEFUL_READINESS_GATE", "", "pod condition type to set True when ready, False at SIGTERM"),
   KUBERNETES_TIMEOUT("GRACEFUL_KUBERNETES_TIMEOUT", "2s", "bound on each call to the Kubernetes API (100ms to 5m)"),
-  POD_READ("GRACEFUL_POD_READ", "auto", "when to build the Kubernetes client and read the own pod: auto: at start if readiness or the readiness gate waits for the read, else once a readiness probe has found the runtime ready (its CPU then does not slow the start); start: always at start (the pod's facts sooner, the start slower on a busy node)"),
   JVM_METRICS("GRACEFUL_JVM_METRICS", "true", "true: JVM and process meters (jvm_*, process_*: memory, GC, threads, classes, CPU, uptime, open files) in /metrics"),
   VERTX_METRICS("GRACEFUL_VERTX_METRICS", "false", "true: also record Vert.x's own per-request meters (vertx_*) in /metrics, at a cost in throughput"),
   SIDECAR("GRACEFUL_SIDECAR", "auto", "auto: detect a mesh proxy (Istio, Linkerd) from the pod spec; off: never wait for or call one"),

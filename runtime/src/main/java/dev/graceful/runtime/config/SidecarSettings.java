@@ -27,18 +27,6 @@ public record SidecarSettings(
     Optional<URI> quitUrl,
     MeshAnnotations meshAnnotations) {
 
-  /**
-   * True when readiness must wait for the pod read, because the read may find a proxy that readiness waits for: not
-   * with GRACEFUL_SIDECAR=off, nor when the pod's annotations show no mesh injected one (and no proxy URL is
-   * configured).
-   */
-  public boolean readinessNeedsPodRead() {
-    if (mode == Mode.OFF) {
-      return false;
-    }
-    return waitBeforeVerticles || readyUrl.isPresent() || !meshAnnotations.ruleOutInjectedProxy();
-  }
-
   /** Whether to look for a proxy at all. */
   public enum Mode {
     AUTO, OFF

@@ -21,26 +21,21 @@ final class KubernetesApi {
   static final String NO_ANSWER = "no answer within";
 
   private final CompletableFuture<KubernetesClient> client;
-  private final Runnable beginClient;
   private final Vertx vertx;
   private final Duration timeout;
 
   /**
-   * @param client      the client, possibly still being built on a thread of its own (a cold JVM takes a while to load
-   *                    it); calls wait for it on their worker thread
-   * @param beginClient begins that build if it has not begun; run before every call, so none waits for a build that
-   *                    nothing began
+   * @param client the client, possibly still being built on a thread of its own (a cold JVM takes a while to load
+   *               it); calls wait for it on their worker thread
    */
-  KubernetesApi(CompletableFuture<KubernetesClient> client, Runnable beginClient, Vertx vertx, Duration timeout) {
+  KubernetesApi(CompletableFuture<KubernetesClient> client, Vertx vertx, Duration timeout) {
     this.client = client;
-    this.beginClient = beginClient;
     this.vertx = vertx;
     this.timeout = timeout;
   }
 
   /** The client; blocks while it is still being built, so only on a worker thread or once a call has answered. */
   KubernetesClient client() {
-    beginClient.run();
     return client.join();
   }
 
@@ -60,7 +55,6 @@ final class KubernetesApi {
 
   /** As {@link #call(String, Callable)}, bounded by {@code bound} instead of the API timeout. */
   <T> Future<T> call(String what, Callable<T> call, Duration bound) {
-    beginClient.run();
     Promise<T> result = Promise.promise();
     long timer = vertx.setTimer(Math.max(1, bound.toMillis()), id -> result.tryFail(
         new KubernetesCallException(what, NO_ANSWER + " " + bound.toMillis() + " ms", null, true)));
@@ -81,7 +75,6 @@ final class KubernetesApi {
    * worker thread; fails like {@link #call} at {@code bound} or with the work's own failure.
    */
   <T> Future<T> await(String what, CompletableFuture<T> pending, Duration bound) {
-    beginClient.run();
     Promise<T> result = Promise.promise();
     long timer = vertx.setTimer(Math.max(1, bound.toMillis()), id -> result.tryFail(
         new KubernetesCallException(what, NO_ANSWER + " " + bound.toMillis() + " ms", null, true)));

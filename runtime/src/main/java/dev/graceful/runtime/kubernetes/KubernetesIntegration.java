@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.logging.Logger;
@@ -50,19 +49,17 @@ public final class KubernetesIntegration {
   private final boolean ownsClient;
   private final Vertx vertx;
   private volatile Optional<PodFacts> facts = Optional.empty();
-  /** The start-time read, once {@link #start()} has asked for it. */
+  /** The start-time read, once {@link #start()} has begun it. */
   private final Promise<Void> startRead = Promise.promise();
-  /** Completes when the start-time read may begin: the moment {@link #start(Future)} was given, or a shutdown's need. */
-  private final Promise<Void> readNow = Promise.promise();
   private volatile boolean readBegun;
 
-  private KubernetesIntegration(CompletableFuture<KubernetesClient> client, Runnable beginClient, boolean ownsClient,
-      PodIdentity identity, KubernetesSettings settings, Vertx vertx, Optional<CompletableFuture<Pod>> firstPod) {
+  private KubernetesIntegration(CompletableFuture<KubernetesClient> client, boolean ownsClient, PodIdentity identity,
+      KubernetesSettings settings, Vertx vertx, Optional<CompletableFuture<Pod>> firstPod) {
     this.settings = settings;
     this.identity = identity;
     this.ownsClient = ownsClient;
     this.vertx = vertx;
-    this.api = new KubernetesApi(client, beginClient, vertx, settings.apiTimeout());
+    this.api = new KubernetesApi(client, vertx, settings.apiTimeout());
     this.pod = new OwnPod(api, identity, firstPod, OwnPod.MOUNTINFO);
     this.events = new PodEvents(api, identity, faults);
     this.gate = settings.readinessGate().map(type -> new ReadinessGate(api, identity, type));
@@ -70,8 +67,7 @@ public final class KubernetesIntegration {
 
   /** For embedding and tests: a given client, pointed at any cluster. */
   public static KubernetesIntegration using(KubernetesClient client, PodIdentity pod, KubernetesSettings settings, Vertx vertx) {
-    return new KubernetesIntegration(CompletableFuture.completedFuture(client), () -> { }, false, pod, settings, vertx,
-        Optional.empty());
+    return new KubernetesIntegration(CompletableFuture.completedFuture(client), false, pod, settings, vertx, Optional.empty());
   }
 
   /** {@link #connect} and {@link #over} in one step. */
@@ -80,10 +76,9 @@ public final class KubernetesIntegration {
   }
 
   /**
-   * In a pod (a service-account token is mounted, or {@code POD_NAME} is set and a kubeconfig exists), returns the
-   * connection that builds a client with the pod's credentials, on a thread of its own once begun; elsewhere returns
-   * empty, unless {@code GRACEFUL_KUBERNETES=true} demands it. Called first thing, so a bad setup fails before anything
-   * starts, and a client wanted before READY loads while Vert.x starts.
+   * In a pod (a service-account token is mounted, or {@code POD_NAME} is set and a kubeconfig exists), begins to build
+   * a client with the pod's credentials on a thread of its own and returns at once; elsewhere returns empty, unless
+   * {@code GRACEFUL_KUBERNETES=true} demands it. Called first thing, so the client's classes load while Vert.x starts.
    *
    * @throws ConfigException when Kubernetes is required but there is no way to reach it
    */
@@ -92,45 +87,17 @@ public final class KubernetesIntegration {
         KubernetesIntegration::buildClient);
   }
 
-  /** The integration over a connection made by {@link #connect}; {@code vertx} runs its calls and timers. */
+  /** The integration over a connection begun by {@link #connect}; {@code vertx} runs its calls and timers. */
   public static KubernetesIntegration over(Connection connection, KubernetesSettings settings, Vertx vertx) {
-    return new KubernetesIntegration(connection.client, connection::begin, true, connection.pod, settings, vertx,
-        Optional.of(connection.firstPod));
+    return new KubernetesIntegration(connection.client(), true, connection.pod(), settings, vertx,
+        Optional.of(connection.firstPod()));
   }
 
   /**
-   * A client to build for a known pod, and the pod's first read, asked for on the same thread as soon as the client
-   * exists. Nothing runs until {@link #begin()}, or until the integration over it first calls the API server.
+   * A client being built for a known pod, and the pod's first read, asked for on the same thread as soon as the
+   * client exists: its TLS handshake and the model's classes then overlap the rest of the start.
    */
-  public static final class Connection {
-
-    private final CompletableFuture<KubernetesClient> client = new CompletableFuture<>();
-    private final CompletableFuture<Pod> firstPod = new CompletableFuture<>();
-    private final PodIdentity pod;
-    private final Thread builder;
-    private final AtomicBoolean begun = new AtomicBoolean();
-
-    private Connection(PodIdentity pod, Function<KubernetesSettings, KubernetesClient> clientFactory,
-        KubernetesSettings settings) {
-      this.pod = pod;
-      this.builder = new Thread(() -> {
-        try {
-          client.complete(clientFactory.apply(settings));
-          firstPod.complete(OwnPod.get(client.join(), pod));
-        } catch (Throwable e) {
-          client.completeExceptionally(e);
-          firstPod.completeExceptionally(e);
-        }
-      }, "graceful-kubernetes-client");
-      builder.setDaemon(true);
-    }
-
-    /** Begins to build the client and to read the pod, on a thread of its own; once, whoever asks first. */
-    public void begin() {
-      if (begun.compareAndSet(false, true)) {
-        builder.start();
-      }
-    }
+  public record Connection(CompletableFuture<KubernetesClient> client, PodIdentity pod, CompletableFuture<Pod> firstPod) {
   }
 
   /** {@link #connect(KubernetesSettings, Map)} with the service-account directory, home and client factory given. */
@@ -151,7 +118,21 @@ public final class KubernetesIntegration {
       }
       return Optional.empty();
     }
-    return Optional.of(new Connection(identity.get(), clientFactory, settings));
+    CompletableFuture<KubernetesClient> client = new CompletableFuture<>();
+    CompletableFuture<Pod> firstPod = new CompletableFuture<>();
+    PodIdentity own = identity.get();
+    Thread builder = new Thread(() -> {
+      try {
+        client.complete(clientFactory.apply(settings));
+        firstPod.complete(OwnPod.get(client.join(), own));
+      } catch (Throwable e) {
+        client.completeExceptionally(e);
+        firstPod.completeExceptionally(e);
+      }
+    }, "graceful-kubernetes-client");
+    builder.setDaemon(true);
+    builder.start();
+    return Optional.of(new Connection(client, own, firstPod));
   }
 
   /**
@@ -197,21 +178,9 @@ public final class KubernetesIntegration {
    * unreachable server within it. Fails only when Kubernetes is required; otherwise warns and degrades.
    */
   public Future<Void> start() {
-    return start(Future.succeededFuture());
-  }
-
-  /**
-   * {@link #start()}, beginning the read (and building the client, if nothing has) once {@code when} completes, either
-   * way, or sooner when a shutdown needs the answer ({@link #startReadSettled}). Until then the read counts as under
-   * way: a shutdown waits for it as for one begun.
-   */
-  public Future<Void> start(Future<?> when) {
+    LOG.info("kubernetes: reading pod " + identity + " and the Services that select it");
     readBegun = true;
-    when.onComplete(ar -> readNow.tryComplete());
-    Future<Void> read = readNow.future().compose(v -> {
-      LOG.info("kubernetes: reading pod " + identity + " and the Services that select it");
-      return readFacts(System.nanoTime() + startReadBound(settings).toNanos(), 0);
-    }).map(found -> {
+    Future<Void> read = readFacts(System.nanoTime() + startReadBound(settings).toNanos(), 0).map(found -> {
       facts = Optional.of(found);
       events.podUid(found.uid());
       LOG.info("kubernetes: pod " + identity + ", termination grace period "
@@ -250,7 +219,6 @@ public final class KubernetesIntegration {
     if (!readBegun || startRead.future().isComplete()) {
       return Future.succeededFuture();
     }
-    readNow.tryComplete(); // still waiting for its moment: now is the moment
     return settledWithin(startRead.future(), bound);
   }
 
@@ -328,17 +296,8 @@ public final class KubernetesIntegration {
     return phases;
   }
 
-  /** Records the failed start on the pod; {@link #flushEvents()} within {@link #failedStartFlushBound()} writes it. */
   public void startFailed(String message) {
-    events.warningOnceBuilt("StartFailed", message, startReadBound(settings));
-  }
-
-  /**
-   * How long the exit after a failed start may wait for its Event: the client's build (which may only begin now, see
-   * {@link dev.graceful.runtime.config.RuntimeConfig#readsPodBeforeReady()}) and one call.
-   */
-  public Duration failedStartFlushBound() {
-    return startReadBound(settings).plus(settings.apiTimeout());
+    events.warning("StartFailed", message);
   }
 
   public void shutdownFinished(ShutdownReport report) {

@@ -3,10 +3,8 @@ package dev.graceful.runtime.kubernetes;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.vertx.core.Future;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
@@ -38,23 +36,14 @@ final class PodEvents {
   }
 
   void normal(String reason, String message) {
-    send("Normal", reason, message, Duration.ZERO);
+    send("Normal", reason, message);
   }
 
   void warning(String reason, String message) {
-    send("Warning", reason, message, Duration.ZERO);
+    send("Warning", reason, message);
   }
 
-  /**
-   * A warning that may come before anything has built the client (a start that fails before READY, in a pod where the
-   * client is built only then): the API timeout counts from once the client is built, and the build may take up to
-   * {@code buildBound}, as a cold JVM's first one on a busy node does.
-   */
-  void warningOnceBuilt(String reason, String message, Duration buildBound) {
-    send("Warning", reason, message, buildBound);
-  }
-
-  private void send(String type, String reason, String message, Duration buildBound) {
+  private void send(String type, String reason, String message) {
     String now = Instant.now().toString();
     Event event = new EventBuilder()
         .withNewMetadata()
@@ -74,12 +63,8 @@ final class PodEvents {
         .withLastTimestamp(now)
         .withCount(1)
         .build();
-    String what = "create event " + reason;
-    Callable<Event> create =
-        () -> api.client().v1().events().inNamespace(pod.namespace()).resource(event).create();
-    Future<Event> sent = buildBound.isZero()
-        ? api.call(what, create)
-        : api.built(buildBound).compose(client -> api.call(what, create));
+    Future<Event> sent = api.call("create event " + reason,
+        () -> api.client().v1().events().inNamespace(pod.namespace()).resource(event).create());
     sent.onFailure(e -> {
       if (warned.compareAndSet(false, true)) {
         faults.report(LOG, e, "cannot record Kubernetes events on the pod (" + e.getMessage() + "); continuing without them");

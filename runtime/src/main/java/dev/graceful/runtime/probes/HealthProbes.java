@@ -31,7 +31,6 @@ public final class HealthProbes {
   /** The user's readiness checks alone: the start waits for these before it turns READY. */
   private final HealthChecks userReadiness;
   private final AtomicBoolean hasUserReadiness = new AtomicBoolean();
-  private final Promise<Void> answeredReady = Promise.promise();
 
   public HealthProbes(Vertx vertx, Lifecycle lifecycle) {
     AtomicBoolean started = new AtomicBoolean();
@@ -42,13 +41,8 @@ public final class HealthProbes {
     });
     liveness = HealthChecks.create(vertx).register("lifecycle", CHECK_TIMEOUT_MS,
         p -> p.complete(status(lifecycle.state().isLive(), lifecycle)));
-    readiness = HealthChecks.create(vertx).register("lifecycle", CHECK_TIMEOUT_MS, p -> {
-      boolean ready = lifecycle.isReady();
-      if (ready) {
-        answeredReady.tryComplete();
-      }
-      p.complete(status(ready, lifecycle));
-    });
+    readiness = HealthChecks.create(vertx).register("lifecycle", CHECK_TIMEOUT_MS,
+        p -> p.complete(status(lifecycle.isReady(), lifecycle)));
     startup = HealthChecks.create(vertx).register("lifecycle", CHECK_TIMEOUT_MS,
         p -> p.complete(status(started.get(), lifecycle)));
     userReadiness = HealthChecks.create(vertx);
@@ -56,14 +50,6 @@ public final class HealthProbes {
 
   private static Status status(boolean up, Lifecycle lifecycle) {
     return new Status().setOk(up).setData(new JsonObject().put("state", lifecycle.state().name()));
-  }
-
-  /**
-   * Completes the first time a readiness probe finds the runtime READY: in a pod, about when the kubelet turns the pod
-   * Ready (with the user's checks passing too).
-   */
-  public Future<Void> answeredReady() {
-    return answeredReady.future();
   }
 
   public void addLiveness(String name, Handler<Promise<Status>> procedure) {

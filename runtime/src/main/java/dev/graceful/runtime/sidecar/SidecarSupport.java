@@ -41,7 +41,10 @@ public final class SidecarSupport {
    * configured). Servers and verticles start either way; only READY waits.
    */
   public boolean readinessNeedsPodRead() {
-    return settings.readinessNeedsPodRead();
+    if (settings.mode() == SidecarSettings.Mode.OFF) {
+      return false;
+    }
+    return settings.waitBeforeVerticles() || settings.readyUrl().isPresent() || !settings.meshAnnotations().ruleOutInjectedProxy();
   }
 
   /**

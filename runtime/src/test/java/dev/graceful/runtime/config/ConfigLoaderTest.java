@@ -52,8 +52,6 @@ class ConfigLoaderTest {
     assertEquals("graceful.dev/serving", k.readinessGate().orElseThrow());
     assertEquals(Duration.ofSeconds(3), k.apiTimeout());
     assertEquals(KubernetesSettings.Mode.OFF, ConfigLoader.load(Map.of("GRACEFUL_KUBERNETES", "false")).kubernetes().mode());
-    assertEquals(KubernetesSettings.PodRead.AUTO, k.podRead());
-    assertEquals(KubernetesSettings.PodRead.START, ConfigLoader.load(Map.of("GRACEFUL_POD_READ", " Start ")).kubernetes().podRead());
   }
 
   @Test
@@ -107,7 +105,6 @@ class ConfigLoaderTest {
       "GRACEFUL_GRPC_TLS_CERT    | /nonexistent.pem | GRACEFUL_GRPC_TLS_KEY='': must be set together with GRACEFUL_GRPC_TLS_CERT",
       "GRACEFUL_HTTP_PROT        | 8080  | GRACEFUL_HTTP_PROT='8080': unknown setting",
       "GRACEFUL_KUBERNETES       | yes   | GRACEFUL_KUBERNETES='yes': use auto, true or false",
-      "GRACEFUL_POD_READ         | ready | GRACEFUL_POD_READ='ready': use auto or start",
       "GRACEFUL_ENDPOINT_WAIT_SHARE | 95% | GRACEFUL_ENDPOINT_WAIT_SHARE='95%': write a percentage from 1% to 90%",
       "GRACEFUL_ENDPOINT_WAIT_SHARE | 0.5 | GRACEFUL_ENDPOINT_WAIT_SHARE='0.5': write a percentage from 1% to 90%",
       "GRACEFUL_PROPAGATION_DELAY | 2 | GRACEFUL_PROPAGATION_DELAY='2': not a duration",

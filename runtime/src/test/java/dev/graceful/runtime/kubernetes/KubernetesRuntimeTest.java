@@ -204,48 +204,6 @@ class KubernetesRuntimeTest {
   }
 
   @Test
-  void withoutAMeshOrAGateThePodReadBeginsOnceReadinessIsAnsweredUp(Vertx vertx) throws Exception {
-    cluster.pod(30);
-    try (HeldApi api = heldApi(vertx)) {
-      runtime = runtime(api.client(), NO_MESH).http(DemoRouter::create).build();
-      // Nothing before READY needs the read. Begun at start, or at READY, its CPU (the client's classes, TLS) slowed
-      // the start, and the probes' answers, on a busy node.
-      java.util.concurrent.atomic.AtomicInteger callsAtReady = new java.util.concurrent.atomic.AtomicInteger(-1);
-      java.util.concurrent.atomic.AtomicLong readyAt = new java.util.concurrent.atomic.AtomicLong();
-      runtime.lifecycle().onChange(state -> {
-        if (state == LifecycleState.READY) {
-          readyAt.set(System.nanoTime());
-          callsAtReady.set(api.proxy().accepted());
-        }
-      });
-      Await.result(runtime.start());
-      assertEquals(0, callsAtReady.get(), "the API server was called before READY");
-      assertEquals(0, api.proxy().accepted(), "the API server was called before a readiness probe");
-      assertEquals(200, Http.getWithJdk(runtime.managementPort(), "/health/ready").status());
-      // The probe's answer, not the fallback 2 s after READY, begins it.
-      long fallback = readyAt.get() + Duration.ofMillis(1900).toNanos();
-      while (api.proxy().accepted() == 0) {
-        assertTrue(System.nanoTime() < fallback, "the pod read did not begin at the readiness probe's answer");
-        Thread.sleep(10);
-      }
-    }
-  }
-
-  @Test
-  void withoutAReadinessProbeThePodReadBeginsSoonAfterReady(Vertx vertx) throws Exception {
-    cluster.pod(30);
-    try (HeldApi api = heldApi(vertx)) {
-      runtime = runtime(api.client(), NO_MESH).http(DemoRouter::create).build();
-      Await.result(runtime.start());
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (api.proxy().accepted() == 0) {
-        assertTrue(System.nanoTime() < deadline, "no probe came, and the pod read never began");
-        Thread.sleep(20);
-      }
-    }
-  }
-
-  @Test
   void aSignalWhileThePodReadNeverAnswersFallsBackToTheFixedDelayAndSaysWhy(Vertx vertx) {
     cluster.pod(30);
     try (HeldApi api = heldApi(vertx)) {
@@ -313,28 +271,6 @@ class KubernetesRuntimeTest {
       Await.result(started);
       assertEquals(200, Http.getWithJdk(runtime.managementPort(), "/health/ready").status());
     }
-  }
-
-  @Test
-  void aClientNothingBeganIsBuiltByTheFirstCallOnlyAndAFailedStartStillGetsItsEvent(Vertx vertx,
-      @org.junit.jupiter.api.io.TempDir java.nio.file.Path serviceAccount) throws Exception {
-    cluster.pod(30);
-    java.nio.file.Files.writeString(serviceAccount.resolve("token"), "fixture");
-    java.util.concurrent.atomic.AtomicInteger builds = new java.util.concurrent.atomic.AtomicInteger();
-    var settings = ConfigLoader.load(Map.of("GRACEFUL_KUBERNETES", "auto")).kubernetes();
-    KubernetesIntegration.Connection connection = KubernetesIntegration.connect(settings,
-        Map.of("POD_NAME", POD, "POD_NAMESPACE", NAMESPACE), serviceAccount, serviceAccount, s -> {
-          builds.incrementAndGet();
-          return client;
-        }).orElseThrow();
-    KubernetesIntegration kubernetes = KubernetesIntegration.over(connection, settings, vertx);
-    // In the chart's pods the start neither builds the client nor reads the pod before READY.
-    assertEquals(0, builds.get(), "the client was built before anything asked for it");
-    // A start that fails before READY: its Event is the first call, and builds the client.
-    kubernetes.startFailed("database unreachable (fixture)");
-    Await.result(kubernetes.flushEvents(kubernetes.failedStartFlushBound()));
-    assertEquals(1, builds.get());
-    assertTrue(eventReasons().contains("StartFailed"), eventReasons().toString());
   }
 
   @Test

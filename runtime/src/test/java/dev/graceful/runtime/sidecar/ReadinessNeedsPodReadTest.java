@@ -18,14 +18,6 @@ class ReadinessNeedsPodReadTest {
     return new SidecarSupport(ConfigLoader.load(env).sidecar(), null).readinessNeedsPodRead();
   }
 
-  private static boolean readsBeforeReady(String... keyValues) {
-    Map<String, String> env = new HashMap<>();
-    for (int i = 0; i < keyValues.length; i += 2) {
-      env.put(keyValues[i], keyValues[i + 1]);
-    }
-    return ConfigLoader.load(env).readsPodBeforeReady();
-  }
-
   private static final String ISTIO = "POD_ANNOTATION_ISTIO_STATUS";
   private static final String LINKERD = "POD_ANNOTATION_LINKERD_PROXY_VERSION";
 
@@ -52,17 +44,5 @@ class ReadinessNeedsPodReadTest {
     assertEquals(true, needsRead(ISTIO, "", LINKERD, "", "GRACEFUL_SIDECAR_READY_URL", "http://127.0.0.1:15021/healthz/ready"));
     assertEquals(true, needsRead(ISTIO, "", LINKERD, "", "GRACEFUL_SIDECAR_WAIT_BEFORE_VERTICLES", "true"));
     assertEquals(false, needsRead("GRACEFUL_SIDECAR", "off"), "no proxy is ever waited for");
-  }
-
-  @Test
-  void thePodReadBeginsBeforeReadyOnlyWhenReadinessOrTheGateWaitsForIt() {
-    // The chart's defaults: no mesh, no gate. The read begins at READY, so its CPU does not slow the start.
-    assertEquals(false, readsBeforeReady(ISTIO, "", LINKERD, ""));
-    assertEquals(true, readsBeforeReady(ISTIO, "", LINKERD, "", "GRACEFUL_READINESS_GATE", "graceful.dev/serving"),
-        "the gate turns True only after the read");
-    assertEquals(true, readsBeforeReady(ISTIO, "", LINKERD, "", "GRACEFUL_KUBERNETES", "true"),
-        "GRACEFUL_KUBERNETES=true: READY waits for the read");
-    assertEquals(true, readsBeforeReady(), "a mesh proxy may be there: READY waits for the read");
-    assertEquals(true, readsBeforeReady(ISTIO, "", LINKERD, "", "GRACEFUL_POD_READ", "start"), "asked for");
   }
 }

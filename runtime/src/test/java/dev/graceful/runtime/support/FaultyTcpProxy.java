@@ -23,7 +23,6 @@ public final class FaultyTcpProxy implements AutoCloseable {
   private final Set<NetSocket> open = ConcurrentHashMap.newKeySet();
   private volatile Mode mode = Mode.FORWARD;
   private volatile long latencyMs;
-  private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
   private NetServer server;
   private int port;
 
@@ -85,13 +84,7 @@ public final class FaultyTcpProxy implements AutoCloseable {
     listen(port);
   }
 
-  /** How many connections clients have opened through the proxy so far, whatever the mode. */
-  public int accepted() {
-    return accepted.get();
-  }
-
   private void accept(NetSocket downstream) {
-    accepted.incrementAndGet();
     open.add(downstream);
     downstream.closeHandler(v -> open.remove(downstream));
     if (mode == Mode.HOLD) {
