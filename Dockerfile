@@ -15,27 +15,27 @@
 # Debian's and distroless JREs ship it). The one command run at build time is `java` in exec form, so the base needs
 # no shell, no useradd and no writable /etc/passwd.
 #
-# Class-data sharing (docs/image.md): a first stage runs a training (dev.graceful.runtime.training.CdsTraining: the
-# demo started against a stand-in Kubernetes API server, with the pod read and the readiness gate, probed, sent
-# HTTP/1.1, h2c and gRPC requests, drained) and the JVM writes every class it loaded into /app/cds/runtime.jsa. The
-# runtime maps that archive at start instead of reading, parsing and verifying those classes from the jars. The class
-# path is fixed so the archive can match it: the runtime's jar (its manifest lists lib/*.jar), then application jars
-# from /app/ext, which only extend it.
+# Class-data sharing (docs/image.md): a first stage runs a training (dev.graceful.runtime.training.CdsTraining): it
+# starts the runtime as this image does, Main with the demo in a JVM of its own, against a stand-in Kubernetes API
+# server found as a pod finds the real one (pod read, readiness gate), probes it, sends HTTP/1.1, h2c and gRPC
+# requests, then SIGTERM and the drain; that JVM writes every class it loaded into /app/cds/runtime.jsa at exit. The
+# training's own classes (the stand-in, the clients) stay in the driving JVM, out of the archive. The runtime maps
+# that archive at start instead of reading, parsing and verifying those classes from the jars. The class path is fixed
+# so the archive can match it: the runtime's jar (its manifest lists lib/*.jar), then application jars from /app/ext,
+# which only extend it.
 # -Xshare:off in JAVA_TOOL_OPTIONS turns it off; a mismatch never fails the start (Xshare:auto falls back).
 ARG BASE_IMAGE=eclipse-temurin:21-jre
 
 # Training stage: same base, same jars, same paths as the final image (the archive records each jar's path, size and
-# modification time, and the JVM it was made with). A dynamic archive (-XX:ArchiveClassesAtExit) layered on the JDK's
-# default CDS archive: one run, no class list to keep, and it works on any JRE that ships the default archive; a static
-# one (-Xshare:dump) would need a second JVM run. -Xmx pins compressed oops on, as in any pod under 32 GiB: the
-# default archive a JVM picks follows that setting, and the layered archive only matches the one it was made on.
-# A training that fails exits non-zero and fails the build.
+# modification time, and the JVM it was made with). A dynamic archive (-XX:ArchiveClassesAtExit, which the training
+# gives the runtime's JVM) layered on the JDK's default CDS archive: no class list to keep, and it works on any JRE that
+# ships the default archive. A training that fails exits non-zero and fails the build.
 FROM ${BASE_IMAGE} AS cds-training
 COPY runtime/target/lib/ /app/lib/
 COPY runtime/target/graceful-runtime.jar /app/graceful-runtime.jar
 WORKDIR /app/cds
-RUN ["java", "-XX:ArchiveClassesAtExit=/app/cds/runtime.jsa", "-Xmx256m", "-Djava.io.tmpdir=/tmp", \
-  "-cp", "/app/graceful-runtime.jar", "dev.graceful.runtime.training.CdsTraining"]
+RUN ["java", "-Djava.io.tmpdir=/tmp", "-cp", "/app/graceful-runtime.jar", "dev.graceful.runtime.training.CdsTraining", \
+  "/app/cds/runtime.jsa"]
 
 FROM ${BASE_IMAGE}
 

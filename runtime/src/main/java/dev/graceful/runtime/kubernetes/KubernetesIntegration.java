@@ -106,7 +106,7 @@ public final class KubernetesIntegration {
     if (settings.mode() == KubernetesSettings.Mode.OFF) {
       return Optional.empty();
     }
-    boolean token = Files.isReadable(serviceAccountDir.resolve("token"));
+    boolean token = tokenFile(env).filter(Files::isReadable).isPresent() || Files.isReadable(serviceAccountDir.resolve("token"));
     boolean kubeconfig = env.containsKey("KUBECONFIG") || Files.isReadable(home.resolve(".kube").resolve("config"));
     boolean inPod = token || (env.containsKey("POD_NAME") && kubeconfig);
     Optional<PodIdentity> identity = PodIdentity.detect(env, serviceAccountDir);
@@ -133,6 +133,20 @@ public final class KubernetesIntegration {
     builder.setDaemon(true);
     builder.start();
     return Optional.of(new Connection(client, own, firstPod));
+  }
+
+  /** The environment variable fabric8 reads {@code kubernetes.auth.serviceAccount.token} from. */
+  static final String TOKEN_FILE_VARIABLE = "KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN";
+
+  /**
+   * The token file named by fabric8's own setting ({@code kubernetes.auth.serviceAccount.token}, or the environment
+   * variable {@code KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN}), which its autoConfigure reads before the mounted one: a
+   * process given its token there is in a pod as much as one with the mount (the image's training run is one).
+   */
+  static Optional<Path> tokenFile(Map<String, String> env) {
+    String named = System.getProperty(Config.KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN_FILE_SYSTEM_PROPERTY,
+        env.get(TOKEN_FILE_VARIABLE));
+    return named == null || named.isBlank() ? Optional.empty() : Optional.of(Path.of(named));
   }
 
   /**

@@ -1,19 +1,10 @@
 package dev.graceful.runtime.training;
 
-import dev.graceful.runtime.GracefulRuntime;
-import dev.graceful.runtime.config.ConfigLoader;
-import dev.graceful.runtime.config.RuntimeConfig;
-import dev.graceful.runtime.demo.DemoModule;
+import dev.graceful.runtime.Main;
 import dev.graceful.runtime.demo.grpc.DelayRequest;
 import dev.graceful.runtime.demo.grpc.DemoGrpcClient;
 import dev.graceful.runtime.demo.grpc.TicksRequest;
 import dev.graceful.runtime.kubernetes.PodIdentity;
-import dev.graceful.runtime.logging.ProcessLog;
-import dev.graceful.runtime.shutdown.ShutdownReport;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -36,6 +27,8 @@ import io.vertx.grpc.common.ServiceName;
 import io.vertx.grpc.health.v1.HealthCheckRequest;
 import io.vertx.grpc.health.v1.HealthCheckResponse;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,16 +45,22 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The training run for the image's class-data sharing archive (the Dockerfile runs it at build time with
- * {@code -XX:ArchiveClassesAtExit}): runs the runtime with its demo as {@code Main} would, against a stand-in
- * Kubernetes API server, and takes it through what a pod's life loads: the start with the pod read and the readiness
- * gate, the probes, a metrics scrape, HTTP/1.1, HTTP/2 (h2c) and gRPC requests, gRPC health, and the drain. Every
- * class loaded on the way goes into the archive.
+ * The training run for the image's class-data sharing archive (the Dockerfile runs it at build time, {@code bench/run.sh}
+ * for its own runs): starts the runtime as the image does, {@code Main} with its demo in a JVM of its own that writes
+ * every class it loaded into the archive at exit ({@code -XX:ArchiveClassesAtExit}), and takes it through what a pod's
+ * life loads: the start with the pod read and the readiness gate against a stand-in Kubernetes API server, the probes,
+ * a metrics scrape, HTTP/1.1, HTTP/2 (h2c) and gRPC requests, gRPC health, then SIGTERM and the drain.
  *
- * <p>Loopback only, every wait bounded. Any step that fails ends the JVM with exit code 1 (and a watchdog with 3), so
- * a broken training fails the image build instead of producing an archive of half a start.
+ * <p>This JVM only drives: the stand-in server (its TLS server side, keytool) and the clients live here, so none of
+ * their classes lands in the archive, whose every page a pod holds resident. The runtime finds the stand-in as it finds
+ * the API server in a pod (service host and port, a token file, the CA), not through a kubeconfig it would never read
+ * there.
+ *
+ * <p>Loopback only, every wait bounded. Any step that fails ends this JVM with exit code 1 (and a watchdog with 3),
+ * the runtime's JVM killed, so a broken training fails the image build instead of producing an archive of half a start.
  */
 public final class CdsTraining {
 
@@ -77,11 +76,18 @@ public final class CdsTraining {
   private CdsTraining() {
   }
 
+  /** @param args the archive to write */
   public static void main(String[] args) {
+    if (args.length != 1) {
+      System.err.println("usage: CdsTraining ARCHIVE (the class-data sharing archive the runtime's JVM writes at exit)");
+      System.exit(2);
+    }
+    AtomicReference<Process> runtime = new AtomicReference<>();
     Thread watchdog = new Thread(() -> {
       try {
         Thread.sleep(WHOLE.toMillis());
         System.err.println("cds-training: not done within " + WHOLE.toSeconds() + " s");
+        Optional.ofNullable(runtime.get()).ifPresent(Process::destroyForcibly);
         Runtime.getRuntime().halt(3);
       } catch (InterruptedException e) {
         // done in time
@@ -90,74 +96,105 @@ public final class CdsTraining {
     watchdog.setDaemon(true);
     watchdog.start();
     try {
-      run();
+      run(Path.of(args[0]).toAbsolutePath(), runtime);
     } catch (Throwable e) {
       System.err.println("cds-training: failed: " + e);
       e.printStackTrace();
+      Optional.ofNullable(runtime.get()).ifPresent(Process::destroyForcibly);
       System.exit(1);
     }
     watchdog.interrupt();
     System.out.println("cds-training: done");
-    // Exits normally, so the JVM writes the archive; System.exit, so no stray non-daemon thread can hold it open.
     System.exit(0);
   }
 
-  private static void run() throws Exception {
-    // A layered archive needs the JDK's default one mapped: without it the JVM would write nothing, and quietly.
+  private static void run(Path archive, AtomicReference<Process> runtime) throws Exception {
+    // A layered archive needs the JDK's default one mapped: without it the JVM would write nothing, and quietly. The
+    // runtime's JVM is this same java; this one says whether it shares.
     String vm = System.getProperty("java.vm.info", "");
     if (!vm.contains("sharing")) {
       throw new IllegalStateException("the JVM runs without class-data sharing (" + vm + "): -Xshare:off set, or a base"
           + " without the JDK's default archive lib/server/classes.jsa (`java -Xshare:dump` makes it)");
     }
-    // What Main sets before anything else.
-    System.setProperty("io.netty.jfr.enabled", "false");
+    Files.deleteIfExists(archive);
     Path work = Files.createTempDirectory("cds-training");
-    Vertx helper = Vertx.vertx();   // the stand-in API server and the clients; not the runtime's
+    Vertx helper = Vertx.vertx();   // the stand-in API server and the clients
     try {
       StandIn apiServer = StandIn.start(helper, work);
-      // The client made as KubernetesIntegration.fromEnvironment makes it: Config.autoConfigure reads a kubeconfig.
-      System.setProperty(Config.KUBERNETES_KUBECONFIG_FILE, apiServer.kubeconfig().toString());
-      Config config = new ConfigBuilder(Config.autoConfigure(null))
-          .withRequestTimeout((int) STEP.toMillis())
-          .withConnectionTimeout((int) STEP.toMillis())
-          .withRequestRetryBackoffLimit(0)
-          .build();
-      try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
-        train(helper, client, apiServer);
-      }
+      Ports ports = Ports.free();
+      runtime.set(startRuntime(archive, apiServer, ports, work));
+      train(helper, runtime.get(), apiServer, ports);
     } finally {
+      Optional.ofNullable(runtime.get()).filter(Process::isAlive).ifPresent(Process::destroyForcibly);
       await(helper.close(), "close the helper Vert.x");
       deleteTree(work);
     }
+    step("the runtime's JVM wrote the archive " + archive + " (" + Files.size(archive) / 1024 + " KiB)",
+        Files.isRegularFile(archive) && Files.size(archive) > 0);
   }
 
-  private static void train(Vertx helper, KubernetesClient client, StandIn apiServer) throws Exception {
-    RuntimeConfig config = ConfigLoader.load(Map.of(
+  /** Three loopback ports free now, for the runtime's HTTP, gRPC and management servers. */
+  private record Ports(int http, int grpc, int management) {
+
+    static Ports free() throws IOException {
+      try (ServerSocket a = new ServerSocket(0, 1, InetAddress.getByName(HOST));
+          ServerSocket b = new ServerSocket(0, 1, InetAddress.getByName(HOST));
+          ServerSocket c = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+        return new Ports(a.getLocalPort(), b.getLocalPort(), c.getLocalPort());
+      }
+    }
+  }
+
+  /**
+   * {@code Main} in a JVM of its own: this java, this class path (the image's fixed one, so the archive matches it), an
+   * environment of its own (nothing of the machine's, no KUBECONFIG, no GRACEFUL_ setting; only JAVA_TOOL_OPTIONS, a
+   * base image's JVM options, which the pods get too) and a home with no kubeconfig, so it reaches the stand-in and
+   * nothing else.
+   */
+  private static Process startRuntime(Path archive, StandIn apiServer, Ports ports, Path work) throws IOException {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    // -Xmx pins compressed oops on, as in any pod under 32 GiB: the default archive a JVM picks follows that setting,
+    // and the layered archive only matches the one it was made on.
+    ProcessBuilder builder = new ProcessBuilder(java.toString(), "-XX:ArchiveClassesAtExit=" + archive, "-Xmx256m",
+        "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-Duser.home=" + work,
+        "-cp", System.getProperty("java.class.path"), Main.class.getName())
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT);
+    Map<String, String> env = builder.environment();
+    Optional<String> jvmOptions = Optional.ofNullable(env.get("JAVA_TOOL_OPTIONS"));
+    env.clear();
+    jvmOptions.ifPresent(options -> env.put("JAVA_TOOL_OPTIONS", options));
+    env.putAll(Map.of(
         "GRACEFUL_HOST", HOST,
-        "GRACEFUL_HTTP_PORT", "0",
-        "GRACEFUL_GRPC_PORT", "0",
-        "GRACEFUL_MANAGEMENT_PORT", "0",
+        "GRACEFUL_HTTP_PORT", String.valueOf(ports.http()),
+        "GRACEFUL_GRPC_PORT", String.valueOf(ports.grpc()),
+        "GRACEFUL_MANAGEMENT_PORT", String.valueOf(ports.management()),
         "GRACEFUL_DRAIN_DELAY", "0",
         "GRACEFUL_READINESS_GATE", GATE,
-        "GRACEFUL_KUBERNETES", "true"));   // required: a failed pod read fails the start, and so the training
-    ProcessLog.install(config.logging());
-    GracefulRuntime runtime = GracefulRuntime.builder().config(config).module(new DemoModule())
-        .kubernetes(client, POD).build();
-    await(runtime.start(), "start the runtime");
+        "GRACEFUL_KUBERNETES", "true",   // required: a failed pod read fails the start, and so the training
+        "POD_NAME", POD.name(),
+        "POD_NAMESPACE", POD.namespace(),
+        "POD_IP", HOST));
+    env.putAll(apiServer.clientEnvironment());
+    System.out.println("cds-training: starting the runtime: " + String.join(" ", builder.command()));
+    return builder.start();
+  }
+
+  private static void train(Vertx helper, Process runtime, StandIn apiServer, Ports ports) throws Exception {
+    // The probes and a scrape, as the kubelet and Prometheus would: JDK HttpClient, HTTP/1.1.
+    HttpClient probes = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(STEP).build();
+    String management = "http://" + HOST + ":" + ports.management();
+    step("the runtime turned ready", eventually(runtime, () -> status(probes, management + "/health/ready") == 200));
     step("the stand-in API server was asked for the pod and the Services",
         apiServer.seen().containsAll(Set.of("GET pods/" + POD.name(), "GET services")));
     // The gate goes True just after the start completes, a failure only warned about: wait for the patch itself.
-    step("the readiness gate was patched True", eventually(() -> apiServer.seen().contains("PATCH pods/" + POD.name() + "/status")));
-
-    // The probes and a scrape, as the kubelet and Prometheus would: JDK HttpClient, HTTP/1.1.
-    HttpClient probes = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(STEP).build();
-    int management = runtime.managementPort();
+    step("the readiness gate was patched True",
+        eventually(runtime, () -> apiServer.seen().contains("PATCH pods/" + POD.name() + "/status")));
     for (String path : List.of("/health/started", "/health/live", "/health/ready", "/metrics")) {
-      String body = get(probes, "http://" + HOST + ":" + management + path);
+      String body = get(probes, management + path);
       step("GET " + path + " answers 200", !body.isEmpty());
     }
 
-    int http = runtime.port("http");
+    int http = ports.http();
     step("HTTP/1.1 /delay answers", get(probes, "http://" + HOST + ":" + http + "/delay?ms=1").contains("delayed 1 ms"));
     HttpClientAgent h2c = helper.createHttpClient(new HttpClientOptions()
         .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
@@ -168,9 +205,8 @@ public final class CdsTraining {
             : Future.failedFuture("answered " + response.statusCode() + " over " + response.version())), "h2c /delay");
     step("HTTP/2 (h2c) /delay answers", h2Answer.contains("delayed 1 ms"));
 
-    int grpcPort = runtime.port("grpc");
     GrpcClient grpc = GrpcClient.client(helper);
-    SocketAddress grpcAt = SocketAddress.inetSocketAddress(grpcPort, HOST);
+    SocketAddress grpcAt = SocketAddress.inetSocketAddress(ports.grpc(), HOST);
     DemoGrpcClient demo = DemoGrpcClient.create(grpc, grpcAt);
     int delayed = await(demo.delay(DelayRequest.newBuilder().setDelayMs(1).build()), "gRPC Delay").getDelayedMs();
     step("gRPC Delay answers", delayed == 1);
@@ -184,21 +220,45 @@ public final class CdsTraining {
     await(grpc.close(), "close the gRPC client");
     await(h2c.close(), "close the h2c client");
 
-    ShutdownReport report = await(runtime.shutdown(), "shut down");
-    step("the shutdown is clean (" + report.outcome() + ")", "clean".equals(report.outcome()));
-    await(runtime.close(), "close the runtime");
+    // As the kubelet stops a container: SIGTERM (Process.destroy on Linux), the drain, exit code 0 for a clean stop.
+    runtime.destroy();
+    step("the runtime stopped within " + STEP.toSeconds() + " s", runtime.waitFor(STEP.toMillis(), TimeUnit.MILLISECONDS));
+    step("the runtime's stop was clean (exit code " + runtime.exitValue() + ")", runtime.exitValue() == 0);
+    step("the drain read the pod's deletion and wrote its Events",
+        apiServer.seen().contains("POST events"));
   }
 
-  /** Polls {@code condition} until true or {@link #STEP} has passed. */
-  private static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+  /**
+   * Polls {@code condition} until true or {@link #STEP} has passed; fails at once when the runtime's JVM has exited
+   * (a start that failed), naming its exit code.
+   */
+  private static boolean eventually(Process runtime, Check condition) throws Exception {
     long until = System.nanoTime() + STEP.toNanos();
-    while (!condition.getAsBoolean()) {
+    while (!condition.passes()) {
+      if (!runtime.isAlive()) {
+        throw new IllegalStateException("the runtime exited with code " + runtime.exitValue() + " (its log is above)");
+      }
       if (System.nanoTime() > until) {
         return false;
       }
       Thread.sleep(20);
     }
     return true;
+  }
+
+  /** A condition that may do I/O. */
+  private interface Check {
+    boolean passes() throws Exception;
+  }
+
+  /** The status of a GET, or -1 while nothing listens yet. */
+  private static int status(HttpClient client, String url) throws InterruptedException {
+    try {
+      return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(STEP).GET().build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    }
   }
 
   private static String get(HttpClient client, String url) throws IOException, InterruptedException {
@@ -232,10 +292,13 @@ public final class CdsTraining {
   }
 
   /**
-   * A stand-in Kubernetes API server on loopback: answers the pod read, the Service list and Event writes, over TLS
-   * with a certificate made by the JDK's keytool (plain HTTP when the JRE has none), and a kubeconfig that points at it.
+   * A stand-in Kubernetes API server on loopback: answers the pod read, the Service list, the status patch and Event
+   * writes, over TLS with a certificate made by the JDK's keytool (plain HTTP when the JRE has none).
+   *
+   * @param clientEnvironment how a pod's process finds it: the service host and port, and the files of a mounted
+   *                          service account (token, CA) named by fabric8's settings for them
    */
-  record StandIn(Path kubeconfig, Set<String> seen) {
+  record StandIn(Map<String, String> clientEnvironment, Set<String> seen) {
 
     static StandIn start(Vertx vertx, Path work) throws Exception {
       Optional<Path> keystore = keystore(work);
@@ -245,17 +308,20 @@ public final class CdsTraining {
       Set<String> seen = ConcurrentHashMap.newKeySet();
       HttpServer server = await(vertx.createHttpServer(options).requestHandler(request -> answer(request, seen)).listen(),
           "start the stand-in API server");
-      String url = (keystore.isPresent() ? "https://" : "http://") + HOST + ":" + server.actualPort();
-      System.out.println("cds-training: stand-in Kubernetes API server at " + url);
-      String ca = keystore.isPresent() ? "    certificate-authority-data: " + caData(keystore.get()) + "\n" : "";
-      Path kubeconfig = work.resolve("kubeconfig");
-      Files.writeString(kubeconfig, "apiVersion: v1\nkind: Config\n"
-          + "clusters:\n- name: training\n  cluster:\n    server: " + url + "\n" + ca
-          + "users:\n- name: training\n  user:\n    token: training\n"
-          + "contexts:\n- name: training\n  context:\n    cluster: training\n    user: training\n"
-          + "    namespace: " + POD.namespace() + "\n"
-          + "current-context: training\n");
-      return new StandIn(kubeconfig, seen);
+      String port = String.valueOf(server.actualPort());
+      System.out.println("cds-training: stand-in Kubernetes API server at " + (keystore.isPresent() ? "https" : "http")
+          + "://" + HOST + ":" + port);
+      Path token = Files.writeString(work.resolve("token"), "training");
+      Map<String, String> env = new java.util.HashMap<>(Map.of(
+          "KUBERNETES_SERVICE_HOST", HOST,
+          "KUBERNETES_SERVICE_PORT", port,
+          "KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN", token.toString()));
+      if (keystore.isPresent()) {
+        env.put("KUBERNETES_CERTS_CA_FILE", Files.writeString(work.resolve("ca.crt"), caPem(keystore.get())).toString());
+      } else {
+        env.put("KUBERNETES_MASTER", "http://" + HOST + ":" + port);   // the service host alone means https
+      }
+      return new StandIn(Map.copyOf(env), seen);
     }
 
     private static void answer(HttpServerRequest request, Set<String> seen) {
@@ -322,16 +388,15 @@ public final class CdsTraining {
       return Optional.of(file);
     }
 
-    /** The certificate as a kubeconfig's certificate-authority-data: base64 of its PEM. */
-    private static String caData(Path keystore) throws Exception {
+    /** The certificate in PEM, as a service account's ca.crt. */
+    private static String caPem(Path keystore) throws Exception {
       KeyStore store = KeyStore.getInstance("PKCS12");
       try (var in = Files.newInputStream(keystore)) {
         store.load(in, "training".toCharArray());
       }
-      String pem = "-----BEGIN CERTIFICATE-----\n"
+      return "-----BEGIN CERTIFICATE-----\n"
           + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(store.getCertificate("stand-in").getEncoded())
           + "\n-----END CERTIFICATE-----\n";
-      return Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII));
     }
   }
 }

@@ -75,6 +75,18 @@ class PodIdentityTest {
   }
 
   @Test
+  void aTokenWhereFabric8sSettingNamesItIsAPodToo(Vertx vertx, @TempDir Path elsewhere) throws IOException {
+    Path token = elsewhere.resolve("token");
+    Map<String, String> env = new java.util.HashMap<>(DOWNWARD_API);
+    env.put(KubernetesIntegration.TOKEN_FILE_VARIABLE, token.toString());
+    assertEquals(Optional.empty(), KubernetesIntegration.fromEnvironment(kubernetes("auto"), env, vertx, serviceAccount, home),
+        "the named token file does not exist yet");
+    Files.writeString(token, "a-token");
+    assertTrue(KubernetesIntegration.fromEnvironment(kubernetes("auto"), env, vertx, serviceAccount, home).isPresent(),
+        "the token where KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN names it, as fabric8 reads it");
+  }
+
+  @Test
   void outsideAPodAutoIsOffAndTrueIsAConfigurationError(Vertx vertx) {
     assertEquals(Optional.empty(), KubernetesIntegration.fromEnvironment(kubernetes("auto"), DOWNWARD_API, vertx,
         serviceAccount, home), "no token, no kubeconfig");
