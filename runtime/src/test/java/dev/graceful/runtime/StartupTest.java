@@ -77,7 +77,10 @@ class StartupTest {
     // The slow server does listen, after the other unit failed; the failure must not be reported before it is stopped.
     int port = Await.result(slow.listening.future());
     assertTrue(stoppedWhenReported.get(), "the failure was reported while the slow server was still starting or running");
-    assertFalse(Http.accepts(port), "the slow server still accepts connections");
+    // Vert.x's close has completed, but the JDK closes a listening socket registered with a selector only at the
+    // acceptor thread's next select(): on a busy machine a connection made at once can still reach it. Bounded: a
+    // server really left running fails this.
+    assertTrue(Http.awaitRefused(port, Duration.ofSeconds(5)), "the slow server still accepts connections");
   }
 
   @Test

@@ -100,7 +100,10 @@ class VertxInternalsTest {
       assertTrue(reply.startsWith("HTTP/1.1 200") && reply.endsWith("ok"), reply);
       Await.result(drained);
       assertEquals(0, bound.inFlightRequests());
-      assertFalse(Http.accepts(server.actualPort()), "the listener is closed");
+      // Vert.x's close has completed, but the JDK closes a listening socket registered with a selector only at the
+      // acceptor thread's next select(): on a busy machine a connection made at once can still reach it. Bounded: a
+      // server really left running fails this.
+      assertTrue(Http.awaitRefused(server.actualPort(), Duration.ofSeconds(5)), "the listener is closed");
     }
   }
 

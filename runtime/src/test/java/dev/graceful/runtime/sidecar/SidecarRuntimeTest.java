@@ -131,7 +131,11 @@ class SidecarRuntimeTest {
         + " within 1000 ms (GRACEFUL_SIDECAR_READY_TIMEOUT); last answer: HTTP 503", failure.getMessage());
     assertTrue(tookMs >= 1000 && tookMs < 4000, "failed after " + tookMs + " ms with a 1 s timeout");
     assertTrue(proxy.polls() >= 2, "polled " + proxy.polls() + " times");
-    assertFalse(Http.accepts(httpPort), "the server that did start must be stopped when the failure is reported");
+    // Vert.x's close has completed, but the JDK closes a listening socket registered with a selector only at the
+    // acceptor thread's next select(): on a busy machine a connection made at once can still reach it. Bounded: a
+    // server really left running fails this.
+    assertTrue(Http.awaitRefused(httpPort, Duration.ofSeconds(5)),
+        "the server that did start must be stopped when the failure is reported");
     assertEquals(LifecycleState.FAILED, runtime.lifecycle().state());
   }
 
