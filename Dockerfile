@@ -29,12 +29,14 @@ ARG BASE_IMAGE=eclipse-temurin:21-jre
 # Training stage: same base, same jars, same paths as the final image (the archive records each jar's path, size and
 # modification time, and the JVM it was made with). A dynamic archive (-XX:ArchiveClassesAtExit, which the training
 # gives the runtime's JVM) layered on the JDK's default CDS archive: no class list to keep, and it works on any JRE that
-# ships the default archive. A training that fails exits non-zero and fails the build.
+# ships the default archive. -Xmx here and in the runtime's JVM pins compressed oops on, as in any pod under 32 GiB: the
+# default archive a JVM picks follows that setting, and the layered archive only matches the one it was made on. A
+# training that fails exits non-zero, leaves no archive, and fails the build.
 FROM ${BASE_IMAGE} AS cds-training
 COPY runtime/target/lib/ /app/lib/
 COPY runtime/target/graceful-runtime.jar /app/graceful-runtime.jar
 WORKDIR /app/cds
-RUN ["java", "-Djava.io.tmpdir=/tmp", "-cp", "/app/graceful-runtime.jar", "dev.graceful.runtime.training.CdsTraining", \
+RUN ["java", "-Xmx256m", "-Djava.io.tmpdir=/tmp", "-cp", "/app/graceful-runtime.jar", "dev.graceful.runtime.training.CdsTraining", \
   "/app/cds/runtime.jsa"]
 
 FROM ${BASE_IMAGE}

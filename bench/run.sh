@@ -28,7 +28,7 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   # the same fixed class path, so the runtime starts here as it does in its image. Plain Vert.x gets none, as in its own.
   echo "bench: training the runtime's class-data sharing archive" >&2
   rm -rf bench/target/cds && mkdir -p bench/target/cds
-  (cd bench/target/cds && java -cp "$repo/runtime/target/graceful-runtime.jar" dev.graceful.runtime.training.CdsTraining \
+  (cd bench/target/cds && java -Xmx256m -cp "$repo/runtime/target/graceful-runtime.jar" dev.graceful.runtime.training.CdsTraining \
     "$repo/bench/target/cds/runtime.jsa" > training.log 2>&1) \
     || { echo "bench: the CDS training failed; see bench/target/cds/training.log" >&2; exit 1; }
   echo "bench: building the harness (with the end-to-end harness it reuses)" >&2

@@ -76,7 +76,8 @@ public final class KubernetesIntegration {
   }
 
   /**
-   * In a pod (a service-account token is mounted, or {@code POD_NAME} is set and a kubeconfig exists), begins to build
+   * In a pod (a service-account token is mounted or where fabric8's {@code KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN} names
+   * it, or {@code POD_NAME} is set and a kubeconfig exists), begins to build
    * a client with the pod's credentials on a thread of its own and returns at once; elsewhere returns empty, unless
    * {@code GRACEFUL_KUBERNETES=true} demands it. Called first thing, so the client's classes load while Vert.x starts.
    *
@@ -113,7 +114,8 @@ public final class KubernetesIntegration {
     if (!inPod || identity.isEmpty()) {
       if (settings.mode() == KubernetesSettings.Mode.ON) {
         throw new ConfigException(Setting.KUBERNETES.key(), "true", !inPod
-            ? "no service-account token at " + serviceAccountDir + " and no kubeconfig with POD_NAME set"
+            ? "no service-account token at " + serviceAccountDir + tokenFile(env).map(f -> " or " + f + " (" + TOKEN_FILE_VARIABLE + ")").orElse("")
+                + " and no kubeconfig with POD_NAME set"
             : "cannot tell the pod: set POD_NAME and POD_NAMESPACE from the downward API");
       }
       return Optional.empty();

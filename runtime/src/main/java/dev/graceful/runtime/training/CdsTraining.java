@@ -36,6 +36,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Base64;
@@ -45,6 +46,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -83,12 +85,24 @@ public final class CdsTraining {
       System.exit(2);
     }
     AtomicReference<Process> runtime = new AtomicReference<>();
+    Path archive = Path.of(args[0]).toAbsolutePath();
+    Path partial = archive.resolveSibling(archive.getFileName() + ".part");
+    // Whatever ends this JVM (a failed step, the watchdog, SIGTERM or Ctrl-C of the build) ends the
+    // runtime's JVM too and leaves no half-written archive. SIGKILL of this JVM cannot be caught: the runtime's JVM then
+    // runs on, still bounded by nothing but its own SIGTERM.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      Optional.ofNullable(runtime.get()).filter(Process::isAlive).ifPresent(Process::destroyForcibly);
+      try {
+        Files.deleteIfExists(partial);
+      } catch (IOException e) {
+        System.err.println("cds-training: could not delete " + partial + ": " + e);
+      }
+    }, "cds-training-cleanup"));
     Thread watchdog = new Thread(() -> {
       try {
         Thread.sleep(WHOLE.toMillis());
         System.err.println("cds-training: not done within " + WHOLE.toSeconds() + " s");
-        Optional.ofNullable(runtime.get()).ifPresent(Process::destroyForcibly);
-        Runtime.getRuntime().halt(3);
+        System.exit(3);   // the cleanup hook stops the runtime's JVM
       } catch (InterruptedException e) {
         // done in time
       }
@@ -96,7 +110,7 @@ public final class CdsTraining {
     watchdog.setDaemon(true);
     watchdog.start();
     try {
-      run(Path.of(args[0]).toAbsolutePath(), runtime);
+      run(archive, partial, runtime);
     } catch (Throwable e) {
       System.err.println("cds-training: failed: " + e);
       e.printStackTrace();
@@ -108,7 +122,11 @@ public final class CdsTraining {
     System.exit(0);
   }
 
-  private static void run(Path archive, AtomicReference<Process> runtime) throws Exception {
+  /**
+   * The runtime's JVM writes {@code partial}, which becomes {@code archive} only once every step has passed and a JVM
+   * has mapped it: a failed training leaves no archive that a later build or bench run could take for a good one.
+   */
+  private static void run(Path archive, Path partial, AtomicReference<Process> runtime) throws Exception {
     // A layered archive needs the JDK's default one mapped: without it the JVM would write nothing, and quietly. The
     // runtime's JVM is this same java; this one says whether it shares.
     String vm = System.getProperty("java.vm.info", "");
@@ -117,20 +135,50 @@ public final class CdsTraining {
           + " without the JDK's default archive lib/server/classes.jsa (`java -Xshare:dump` makes it)");
     }
     Files.deleteIfExists(archive);
+    Files.deleteIfExists(partial);
     Path work = Files.createTempDirectory("cds-training");
     Vertx helper = Vertx.vertx();   // the stand-in API server and the clients
     try {
       StandIn apiServer = StandIn.start(helper, work);
       Ports ports = Ports.free();
-      runtime.set(startRuntime(archive, apiServer, ports, work));
+      startRuntime(partial, apiServer, ports, work, runtime);
       train(helper, runtime.get(), apiServer, ports);
     } finally {
       Optional.ofNullable(runtime.get()).filter(Process::isAlive).ifPresent(Process::destroyForcibly);
       await(helper.close(), "close the helper Vert.x");
       deleteTree(work);
     }
-    step("the runtime's JVM wrote the archive " + archive + " (" + Files.size(archive) / 1024 + " KiB)",
-        Files.isRegularFile(archive) && Files.size(archive) > 0);
+    step("the runtime's JVM wrote the archive", Files.isRegularFile(partial) && Files.size(partial) > 0);
+    Files.move(partial, archive, StandardCopyOption.REPLACE_EXISTING);
+    try {
+      step("a JVM with the runtime's class path maps " + archive + " (" + Files.size(archive) / 1024 + " KiB)",
+          mapsArchive(archive));
+    } catch (RuntimeException e) {
+      Files.deleteIfExists(archive);
+      throw e;
+    }
+  }
+
+  /**
+   * True when {@code java -Xshare:on} with the archive and this class path starts: with -Xshare:on an archive that does
+   * not match (the class path, the JVM, compressed oops) is fatal instead of quietly ignored.
+   */
+  private static boolean mapsArchive(Path archive) throws IOException, InterruptedException {
+    Process check = new ProcessBuilder(javaCommand(), "-Xshare:on", "-XX:SharedArchiveFile=" + archive, "-Xmx256m",
+        "-cp", System.getProperty("java.class.path"), "-version").redirectErrorStream(true).start();
+    String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!check.waitFor(STEP.toMillis(), TimeUnit.MILLISECONDS)) {
+      check.destroyForcibly();
+      return false;
+    }
+    if (check.exitValue() != 0) {
+      System.err.println(output);
+    }
+    return check.exitValue() == 0;
+  }
+
+  private static String javaCommand() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   /** Three loopback ports free now, for the runtime's HTTP, gRPC and management servers. */
@@ -147,22 +195,26 @@ public final class CdsTraining {
 
   /**
    * {@code Main} in a JVM of its own: this java, this class path (the image's fixed one, so the archive matches it), an
-   * environment of its own (nothing of the machine's, no KUBECONFIG, no GRACEFUL_ setting; only JAVA_TOOL_OPTIONS, a
-   * base image's JVM options, which the pods get too) and a home with no kubeconfig, so it reaches the stand-in and
-   * nothing else.
+   * environment of its own (nothing of the machine's, no KUBECONFIG, no GRACEFUL_ setting; only JAVA_TOOL_OPTIONS and
+   * JDK_JAVA_OPTIONS, a base image's JVM options, which its pods get too and which an archive must match) and a home
+   * with no kubeconfig, so it reaches the stand-in (unless those JVM options name another API server, as they would in
+   * the pods).
    */
-  private static Process startRuntime(Path archive, StandIn apiServer, Ports ports, Path work) throws IOException {
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+  private static void startRuntime(Path archive, StandIn apiServer, Ports ports, Path work,
+      AtomicReference<Process> runtime) throws IOException {
     // -Xmx pins compressed oops on, as in any pod under 32 GiB: the default archive a JVM picks follows that setting,
     // and the layered archive only matches the one it was made on.
-    ProcessBuilder builder = new ProcessBuilder(java.toString(), "-XX:ArchiveClassesAtExit=" + archive, "-Xmx256m",
+    ProcessBuilder builder = new ProcessBuilder(javaCommand(), "-XX:ArchiveClassesAtExit=" + archive, "-Xmx256m",
         "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-Duser.home=" + work,
         "-cp", System.getProperty("java.class.path"), Main.class.getName())
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT);
     Map<String, String> env = builder.environment();
-    Optional<String> jvmOptions = Optional.ofNullable(env.get("JAVA_TOOL_OPTIONS"));
+    Map<String, String> jvmOptions = new java.util.HashMap<>();
+    for (String name : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
+      Optional.ofNullable(env.get(name)).ifPresent(options -> jvmOptions.put(name, options));
+    }
     env.clear();
-    jvmOptions.ifPresent(options -> env.put("JAVA_TOOL_OPTIONS", options));
+    env.putAll(jvmOptions);
     env.putAll(Map.of(
         "GRACEFUL_HOST", HOST,
         "GRACEFUL_HTTP_PORT", String.valueOf(ports.http()),
@@ -176,7 +228,7 @@ public final class CdsTraining {
         "POD_IP", HOST));
     env.putAll(apiServer.clientEnvironment());
     System.out.println("cds-training: starting the runtime: " + String.join(" ", builder.command()));
-    return builder.start();
+    runtime.set(builder.start());
   }
 
   private static void train(Vertx helper, Process runtime, StandIn apiServer, Ports ports) throws Exception {
@@ -220,12 +272,14 @@ public final class CdsTraining {
     await(grpc.close(), "close the gRPC client");
     await(h2c.close(), "close the h2c client");
 
-    // As the kubelet stops a container: SIGTERM (Process.destroy on Linux), the drain, exit code 0 for a clean stop.
+    // As Kubernetes stops a pod: the pod shows its deletion, then the kubelet sends SIGTERM (Process.destroy on Linux);
+    // the drain reads the deletion, and a clean stop exits with code 0.
+    apiServer.deleting().set(true);
     runtime.destroy();
     step("the runtime stopped within " + STEP.toSeconds() + " s", runtime.waitFor(STEP.toMillis(), TimeUnit.MILLISECONDS));
     step("the runtime's stop was clean (exit code " + runtime.exitValue() + ")", runtime.exitValue() == 0);
     step("the drain read the pod's deletion and wrote its Events",
-        apiServer.seen().contains("POST events"));
+        apiServer.seen().containsAll(Set.of("GET pods/" + POD.name() + " (being deleted)", "POST events")));
   }
 
   /**
@@ -298,7 +352,7 @@ public final class CdsTraining {
    * @param clientEnvironment how a pod's process finds it: the service host and port, and the files of a mounted
    *                          service account (token, CA) named by fabric8's settings for them
    */
-  record StandIn(Map<String, String> clientEnvironment, Set<String> seen) {
+  record StandIn(Map<String, String> clientEnvironment, Set<String> seen, AtomicBoolean deleting) {
 
     static StandIn start(Vertx vertx, Path work) throws Exception {
       Optional<Path> keystore = keystore(work);
@@ -306,7 +360,9 @@ public final class CdsTraining {
       keystore.ifPresent(file -> options.setSsl(true)
           .setKeyCertOptions(new PfxOptions().setPath(file.toString()).setPassword("training")));
       Set<String> seen = ConcurrentHashMap.newKeySet();
-      HttpServer server = await(vertx.createHttpServer(options).requestHandler(request -> answer(request, seen)).listen(),
+      AtomicBoolean deleting = new AtomicBoolean();
+      HttpServer server = await(vertx.createHttpServer(options)
+          .requestHandler(request -> answer(request, seen, deleting.get())).listen(),
           "start the stand-in API server");
       String port = String.valueOf(server.actualPort());
       System.out.println("cds-training: stand-in Kubernetes API server at " + (keystore.isPresent() ? "https" : "http")
@@ -321,18 +377,21 @@ public final class CdsTraining {
       } else {
         env.put("KUBERNETES_MASTER", "http://" + HOST + ":" + port);   // the service host alone means https
       }
-      return new StandIn(Map.copyOf(env), seen);
+      return new StandIn(Map.copyOf(env), seen, deleting);
     }
 
-    private static void answer(HttpServerRequest request, Set<String> seen) {
+    private static void answer(HttpServerRequest request, Set<String> seen, boolean deleting) {
       String prefix = "/api/v1/namespaces/" + POD.namespace() + "/";
       String path = request.path();
       String resource = path.startsWith(prefix) ? path.substring(prefix.length()) : path;
       seen.add(request.method() + " " + resource);
       if (request.method() == HttpMethod.GET && resource.equals("pods/" + POD.name())) {
-        reply(request, 200, pod());
+        if (deleting) {
+          seen.add("GET pods/" + POD.name() + " (being deleted)");
+        }
+        reply(request, 200, pod(deleting));
       } else if (request.method() == HttpMethod.PATCH && resource.equals("pods/" + POD.name() + "/status")) {
-        request.body().onSuccess(patch -> reply(request, 200, pod()));
+        request.body().onSuccess(patch -> reply(request, 200, pod(deleting)));
       } else if (request.method() == HttpMethod.GET && resource.equals("services")) {
         reply(request, 200, services());
       } else if (request.method() == HttpMethod.POST && resource.equals("events")) {
@@ -347,11 +406,17 @@ public final class CdsTraining {
       request.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
     }
 
-    private static JsonObject pod() {
+    /** The pod; once {@code deleting}, with the deletion timestamp and grace period the API server sets. */
+    private static JsonObject pod(boolean deleting) {
+      JsonObject metadata = new JsonObject().put("name", POD.name()).put("namespace", POD.namespace())
+          .put("uid", "00000000-0000-0000-0000-00000000cd5a").put("resourceVersion", "1")
+          .put("labels", new JsonObject().put("app", "cds-training"));
+      if (deleting) {
+        metadata.put("deletionTimestamp", java.time.Instant.now().plusSeconds(30).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString())
+            .put("deletionGracePeriodSeconds", 30);
+      }
       return new JsonObject().put("apiVersion", "v1").put("kind", "Pod")
-          .put("metadata", new JsonObject().put("name", POD.name()).put("namespace", POD.namespace())
-              .put("uid", "00000000-0000-0000-0000-00000000cd5a").put("resourceVersion", "1")
-              .put("labels", new JsonObject().put("app", "cds-training")))
+          .put("metadata", metadata)
           .put("spec", new JsonObject().put("terminationGracePeriodSeconds", 30)
               .put("readinessGates", new JsonArray().add(new JsonObject().put("conditionType", GATE)))
               .put("containers", new JsonArray().add(new JsonObject().put("name", "app").put("image", "graceful-runtime"))))
